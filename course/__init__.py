@@ -1,0 +1,104 @@
+"""The helper package of the Model Collapse course.
+
+Notebooks import it for the heavy lifting: simulations, exact theory, plots, dashboards and exercise
+checkers. ``course.setup()`` is the one call every notebook makes first.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import warnings
+
+__version__ = "0.1.0"
+__all__ = ["setup", "check_environment", "__version__"]
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _limit_threads(n_threads):
+    """Cap BLAS/OpenMP (and torch, if it is already imported) at ``n_threads`` threads."""
+    for name in _THREAD_VARIABLES:
+        os.environ[name] = str(n_threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n_threads)
+    if "torch" in sys.modules:  # never import torch just to configure it
+        sys.modules["torch"].set_num_threads(n_threads)
+
+
+def setup(*, threads=1, style=True, quiet=True):
+    """Prepare a notebook: plot style, numeric threads and warnings.
+
+    Parameters
+    ----------
+    threads : int, default 1
+        BLAS/OpenMP/torch threads. On a 2-core machine (Binder, CI) one thread is faster for the course's
+        small matrices than two, which fight over the cores.
+    style : bool, default True
+        Apply the course's matplotlib style (colour-blind-safe palette, opaque background).
+    quiet : bool, default True
+        Silence the warnings that third-party libraries print on import and that are not the learner's business.
+    """
+    from ._validate import check_bool, check_int
+
+    threads = check_int("threads", threads, low=1)
+    _limit_threads(threads)
+    if check_bool("style", style):
+        from . import plots
+
+        plots.apply_style()
+    if check_bool("quiet", quiet):
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", message=".*IProgress not found.*")
+
+
+def _version(distribution):
+    """Installed version of a distribution, read from its metadata (importing torch just for this is slow)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "missing"
+
+
+def check_environment(*, verbose=True):
+    """Report versions, thread settings and whether widgets can render; return the report as a dict.
+
+    Parameters
+    ----------
+    verbose : bool, default True
+        Print the report, one line per item.
+    """
+    from threadpoolctl import threadpool_info
+
+    from ._validate import check_bool
+
+    report = {
+        "python": platform.python_version(),
+        "course": __version__,
+        **{name: _version(name) for name in ("numpy", "scipy", "matplotlib", "ipywidgets", "torch")},
+        "cpu cores": os.cpu_count(),
+        "BLAS threads": max((info["num_threads"] for info in threadpool_info()), default=1),
+    }
+    if "torch" in sys.modules:
+        report["torch threads"] = sys.modules["torch"].get_num_threads()
+    report["widgets render"] = _widgets_can_render()
+    if check_bool("verbose", verbose):
+        for key, value in report.items():
+            print(f"{key:>15}: {value}")
+    return report
+
+
+def _widgets_can_render():
+    """True when running in a Jupyter kernel with ipywidgets installed (the frontend draws them)."""
+    try:
+        import ipywidgets  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and shell.__class__.__name__ == "ZMQInteractiveShell"

@@ -1,0 +1,123 @@
+"""One plotting style for the whole course, and the theory-versus-simulation helpers.
+
+Every figure of the course shows simulation as markers and theory as a dashed line of the same colour,
+on an opaque background (readable in dark themes), with the Okabe-Ito colour-blind-safe palette.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.legend_handler import HandlerTuple
+
+from ._validate import check_int
+
+__all__ = ["COLORS", "apply_style", "new_figure", "theory_vs_simulation", "finish"]
+
+#: Okabe & Ito's colour-blind-safe palette (black last: it is kept for reference lines).
+COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+
+_STYLE = {
+    "figure.figsize": (6.4, 3.8),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.facecolor": "white",
+    "axes.facecolor": "white",
+    "savefig.facecolor": "white",
+    "axes.prop_cycle": mpl.cycler(color=COLORS),
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "lines.linewidth": 1.8,
+    "lines.markersize": 5,
+    "figure.constrained_layout.use": True,
+}
+
+
+def apply_style():
+    """Apply the course's matplotlib style to every figure drawn from now on."""
+    mpl.rcParams.update(_STYLE)
+
+
+def new_figure(nrows=1, ncols=1, *, width=None, height=None):
+    """Return ``(fig, axes)`` sized for ``nrows x ncols`` panels; ``axes`` is a single Axes for one panel."""
+    nrows, ncols = check_int("nrows", nrows, low=1), check_int("ncols", ncols, low=1)
+    width = width or 4.2 * ncols + 0.6
+    height = height or 3.4 * nrows
+    return plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True)
+
+
+def theory_vs_simulation(ax, x, simulated, theory, *, label=None, color=None, spread=None, x_theory=None,
+                         marker="o"):
+    """Draw simulation as markers (with an optional error bar) and theory as a dashed line of one colour.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    x : array_like
+        Where the simulation was measured.
+    simulated : array_like
+        The simulated values at ``x`` (e.g. a mean over seeds).
+    theory : array_like
+        The theory at ``x_theory`` (default ``x``).
+    label : str, optional
+        Legend label; "(sim.)" and "(theory)" are appended.
+    spread : array_like, optional
+        Half-width of an error bar at each point (e.g. two standard errors of the mean).
+    x_theory : array_like, optional
+        A finer grid for the theory line.
+    """
+    x, simulated = np.asarray(x, dtype=float), np.asarray(simulated, dtype=float)
+    x_theory = x if x_theory is None else np.asarray(x_theory, dtype=float)
+    if x.shape != simulated.shape:
+        raise ValueError(f"x and simulated must have the same shape, got {x.shape} and {simulated.shape}.")
+    if np.shape(theory) != x_theory.shape:
+        raise ValueError(f"theory must have the shape of x_theory (or of x), {x_theory.shape}; got {np.shape(theory)}.")
+    if spread is not None and np.shape(spread) not in {(), x.shape, (2, *x.shape)}:
+        raise ValueError(f"spread must be a number or have the shape of x, {x.shape}; got {np.shape(spread)}.")
+    color = color or ax._get_lines.get_next_color()
+    sim_label = None if label is None else f"{label} (sim.)"
+    theory_label = None if label is None else f"{label} (theory)"
+    ax.plot(x_theory, theory, "--", color=color, label=theory_label, zorder=2)
+    if spread is None:
+        ax.plot(x, simulated, marker, color=color, label=sim_label, zorder=3, linestyle="none")
+    else:
+        ax.errorbar(x, simulated, yerr=spread, fmt=marker, color=color, label=sim_label, zorder=3,
+                    capsize=2, elinewidth=1)
+    return ax
+
+
+def finish(ax, *, xlabel, ylabel, title=None, loglog=False, logx=False, logy=False, legend=True):
+    """Label the axes, choose log scales and add a legend: the last call of every drawing function."""
+    for name, value in (("xlabel", xlabel), ("ylabel", ylabel)):
+        if not isinstance(value, str) or not value:
+            raise TypeError(f"{name} must be a non-empty string (axes are always labelled), got {value!r}.")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if loglog or logx:
+        ax.set_xscale("log")
+    if loglog or logy:
+        ax.set_yscale("log")
+    if legend and ax.get_legend_handles_labels()[0]:
+        _paired_legend(ax)
+    return ax
+
+
+def _paired_legend(ax):
+    """One legend entry per series: a "(sim.)" marker and its "(theory)" line share a row."""
+    groups = {}
+    for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+        base = label.removesuffix(" (sim.)").removesuffix(" (theory)")
+        groups.setdefault(base, []).append(handle)
+    paired = any(len(handles) > 1 for handles in groups.values())
+    ax.legend([tuple(h) if len(h) > 1 else h[0] for h in groups.values()], list(groups),
+              handler_map={tuple: HandlerTuple(ndivide=None)},
+              title="markers: simulation, dashed: theory" if paired else None, title_fontsize=8)

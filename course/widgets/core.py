@@ -1,0 +1,124 @@
+"""``Dashboard``: ipywidgets controls wired to a pure drawing function.
+
+The drawing function does the plotting and nothing else; the dashboard owns the figure, renders it to
+a PNG image widget on every change (fast, and it needs no matplotlib widget backend) and shows the
+one-line state the drawing function returns. It draws in the style that ``course.setup()`` applied. When the notebook is read where widgets do not render
+(GitHub, a PDF export) the printed state line is still there.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+import ipywidgets as widgets
+from IPython.display import display
+from matplotlib.figure import Figure
+
+from .._validate import check_int
+
+__all__ = ["Dashboard"]
+
+
+class Dashboard:
+    """Sliders (or any ipywidgets value controls) that redraw a figure through ``draw``.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(axes, **values) -> str``: plots on the fresh ``axes`` (one Axes, or an array of them when
+        ``nrows * ncols > 1``) and returns the one-line state, e.g. ``"k=100, plateau=6.05e-03"``.
+    controls : dict
+        Keyword name of ``draw`` -> ipywidgets control with a ``value``.
+    nrows, ncols : int
+        The panels of the figure.
+    width, height : float, optional
+        Figure size in inches.
+
+    Examples
+    --------
+    >>> from ipywidgets import IntSlider
+    >>> def draw(ax, n):
+    ...     ax.plot(range(n))
+    ...     return f"n={n}"
+    >>> dash = Dashboard(draw, {"n": IntSlider(value=5, min=1, max=10)})
+    >>> dash.state
+    'n=5'
+    """
+
+    def __init__(self, draw, controls, *, nrows=1, ncols=1, width=None, height=None):
+        if not callable(draw):
+            raise TypeError(f"draw must be a function draw(axes, **values) -> str, got {type(draw).__name__}.")
+        if not isinstance(controls, dict) or not controls:
+            raise TypeError("controls must be a non-empty dict mapping draw's keyword names to ipywidgets controls.")
+        for key, control in controls.items():
+            if not isinstance(control, widgets.ValueWidget):
+                raise TypeError(f"controls[{key!r}] must be an ipywidgets value control, got {type(control).__name__}.")
+        self.nrows, self.ncols = check_int("nrows", nrows, low=1), check_int("ncols", ncols, low=1)
+        self._draw = draw
+        self.controls = controls
+        width, height = width or 4.2 * self.ncols + 0.6, height or 3.4 * self.nrows
+        # Fixed margins (in inches) instead of constrained layout, which would double the redraw time.
+        self.figure = Figure(figsize=(width, height), layout="none", facecolor="white")
+        self._margins = dict(left=0.75 / width, right=1 - 0.2 / width, bottom=0.55 / height, top=1 - 0.4 / height,
+                             wspace=0.9 * self.ncols / width, hspace=0.9 * self.nrows / height)
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.state_label = widgets.HTML()
+        self.state_label.add_class("course-state")
+        self.state = ""
+        self.redraw_seconds = float("nan")
+        self._updating = False
+        for control in controls.values():
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False  # redraw on release, not on every pixel of a drag
+            control.observe(self._on_change, names="value")
+        box = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.VBox([box, self.image, self.state_label])
+        self.redraw()
+
+    @property
+    def values(self):
+        """The controls' current values, by keyword name."""
+        return {key: control.value for key, control in self.controls.items()}
+
+    def _on_change(self, change):
+        if not self._updating:
+            self.redraw()
+
+    def redraw(self):
+        """Draw the figure for the current values, update the image and the state line; return the state."""
+        start = time.perf_counter()
+        self.figure.clear()
+        axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True, gridspec_kw=self._margins)
+        self.state = str(self._draw(axes, **self.values))
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
+        self.state_label.value = f"<code>{self.state}</code>"
+        self.redraw_seconds = time.perf_counter() - start
+        return self.state
+
+    def update(self, **values):
+        """Set several controls at once and redraw once; return the new state line."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; this dashboard has {sorted(self.controls)}.")
+        self._updating = True
+        try:
+            for key, value in values.items():
+                self.controls[key].value = value
+        finally:
+            self._updating = False
+        return self.redraw()
+
+    def _ipython_display_(self):
+        # The PNG in the same bundle is what static renderers (GitHub, nbconvert to HTML/PDF) show instead.
+        bundle = self.widget._repr_mimebundle_()
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        bundle["text/plain"] = self.state
+        display(bundle, raw=True)
+        print(self.state)  # the fallback where neither renders
+
+    def __repr__(self):
+        return f"Dashboard({self.state})"

@@ -1,0 +1,167 @@
+"""The checker machinery and every topic's checkers: right answers pass, anything else gets short feedback.
+
+The robustness tests find every checker of every topic module automatically, so a new module's checkers are
+covered the day they are added.
+"""
+
+import importlib
+import inspect
+import pkgutil
+import time
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import course.checks
+from course.checks import Case, Feedback, check_function, check_value, close_to
+
+CASES = [Case({"x": 2.0}, 4.0), Case({"x": np.arange(3.0)}, np.arange(3.0) ** 2)]
+
+
+def test_a_correct_function_passes():
+    feedback = check_function("square", lambda x: x**2, CASES)
+    assert feedback and feedback.status == "correct" and feedback.message.startswith("✅")
+
+
+def test_not_implemented_means_not_attempted():
+    def stub(x):
+        raise NotImplementedError()
+
+    feedback = check_function("square", stub, CASES)
+    assert feedback.status == "todo" and not feedback
+
+
+@pytest.mark.parametrize("student, expected_text", [
+    (lambda x: x**3, "Case 1 of 2: square(x=2) returned 8; expected 4"),
+    (lambda x: np.full(5, 1.0) if np.ndim(x) else 4.0, "returned shape (5,); expected an array of shape (3,)"),
+    (lambda x: np.nan, "returned NaN"),
+    (lambda x: "four", "expected a number or an array of numbers"),
+    (lambda x: 1 / 0, "raised ZeroDivisionError"),
+    (lambda: 4.0, "raised TypeError"),
+    (4.0, "expected a function"),
+])
+def test_wrong_answers_name_the_first_failing_case(student, expected_text):
+    feedback = check_function("square", student, CASES, hint="multiply x by itself")
+    assert feedback.status == "incorrect"
+    assert expected_text in feedback.message
+    if callable(student):
+        assert "multiply x by itself" in feedback.message
+
+
+def test_the_learner_cannot_change_the_cases():
+    def mutating(x):
+        x *= 0
+        return x
+
+    check_function("square", mutating, CASES)
+    np.testing.assert_array_equal(CASES[1].kwargs["x"], np.arange(3.0))
+
+
+def test_a_slow_function_is_stopped():
+    start = time.perf_counter()
+    feedback = check_function("square", lambda x: time.sleep(5), CASES, time_limit=0.3)
+    assert time.perf_counter() - start < 2
+    assert "did not finish within 0.3 s" in feedback.message
+
+
+def test_printed_output_does_not_flood_the_notebook(capsys):
+    def chatty(x):
+        print("debug " * 10_000)
+        return x**2
+
+    assert check_function("square", chatty, CASES)
+    assert capsys.readouterr().out == ""
+
+
+def test_long_values_are_shortened():
+    feedback = check_function("square", lambda x: np.ones(10**6), [Case({"x": 1.0}, 1.0)])
+    assert len(feedback.message) < 400
+
+
+def test_tuples_are_compared_item_by_item():
+    compare = close_to((1.0, np.zeros(2)))
+    assert compare((1.0, np.zeros(2))) is None
+    assert "item 1" in compare((1.0, np.ones(2)))
+    assert "tuple of 2 items" in compare(1.0)
+
+
+def test_check_value_says_too_high_or_too_low_but_never_the_answer():
+    high = check_value("m_half", 300, 220, atol=10, hint="move M")
+    low = check_value("m_half", lambda: 100, 220, atol=10)
+    assert "too high" in high.message and "220" not in high.message
+    assert "too low" in low.message and "220" not in low.message
+    assert check_value("m_half", 215, 220, atol=10)
+    assert check_value("m_half", None, 220).status == "todo"
+    assert "single number" in check_value("m_half", "220", 220).message
+    assert "finite" in check_value("m_half", float("nan"), 220).message
+
+
+def test_feedback_prints_as_its_message():
+    feedback = Feedback("x", "correct", "✅ x: fine.")
+    assert repr(feedback) == str(feedback) == "✅ x: fine."
+
+
+def _topic_checkers():
+    """Every public checker ``name(student)`` of every module in course.checks."""
+    checkers = []
+    for info in pkgutil.iter_modules(course.checks.__path__):
+        if info.name == "core":
+            continue
+        module = importlib.import_module(f"course.checks.{info.name}")
+        for name in getattr(module, "__all__", []):
+            function = getattr(module, name)
+            if list(inspect.signature(function).parameters)[:1] == ["student"]:
+                checkers.append(pytest.param(function, id=f"{info.name}.{name}"))
+    return checkers
+
+
+def _raises(*args, **kwargs):
+    raise RuntimeError("learner bug")
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+BAD_LEARNERS = {
+    "raises": _raises,
+    "returns None": lambda *a, **k: None,
+    "returns NaN": lambda *a, **k: float("nan"),
+    "returns inf": lambda *a, **k: np.inf,
+    "returns a string": lambda *a, **k: "answer",
+    "returns a huge array": lambda *a, **k: np.ones(10**6),
+    "returns a dict": lambda *a, **k: {"a": 1},
+    "not a function": 42,
+}
+
+
+@pytest.mark.parametrize("checker", _topic_checkers())
+@pytest.mark.parametrize("behaviour", list(BAD_LEARNERS))
+def test_topic_checkers_never_raise_on_bad_learner_code(checker, behaviour):
+    feedback = checker(BAD_LEARNERS[behaviour])
+    assert isinstance(feedback, Feedback) and not feedback
+    assert len(feedback.message) < 600 and "Traceback" not in feedback.message
+
+
+@pytest.mark.parametrize("checker", _topic_checkers())
+def test_topic_checkers_report_a_stub_as_not_attempted(checker):
+    assert checker(_stub).status == "todo"
+
+
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
+    st.lists(st.floats(allow_nan=True), max_size=8),
+    st.builds(lambda shape, fill: np.full(shape, fill), st.lists(st.integers(0, 4), max_size=3),
+              st.floats(allow_nan=True, allow_infinity=True)),
+)
+
+
+@pytest.mark.parametrize("checker", _topic_checkers())
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=values)
+def test_topic_checkers_survive_any_returned_value(checker, value):
+    feedback = checker(lambda *a, **k: value)
+    assert isinstance(feedback, Feedback)
+    assert feedback.status in {"correct", "incorrect", "todo"} and len(feedback.message) < 600

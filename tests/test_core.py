@@ -1,0 +1,96 @@
+"""course.setup, check_environment, the plotting helpers and the Dashboard."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from ipywidgets import FloatSlider, IntSlider
+from threadpoolctl import threadpool_info
+
+import course
+from course import plots
+from course.widgets import Dashboard
+
+
+def test_setup_caps_threads_and_applies_the_style():
+    course.setup(threads=1)
+    assert all(info["num_threads"] == 1 for info in threadpool_info())
+    assert plt.rcParams["figure.facecolor"] == "white"
+    assert course.__version__
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(threads=0), ValueError, "threads"), (dict(threads=1.5), TypeError, "threads"),
+    (dict(style="yes"), TypeError, "style"), (dict(quiet=None), TypeError, "quiet")])
+def test_setup_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        course.setup(**kwargs)
+
+
+def test_check_environment_reports_versions(capsys):
+    report = course.check_environment()
+    assert report["numpy"] == np.__version__ and report["cpu cores"] >= 1
+    assert report["widgets render"] is False  # not in a kernel
+    assert "numpy" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="verbose"):
+        course.check_environment(verbose="no")
+
+
+def test_theory_vs_simulation_draws_markers_and_a_dashed_line_with_one_legend_row():
+    fig, ax = plots.new_figure()
+    plots.theory_vs_simulation(ax, [1, 2, 3], [1.1, 1.9, 3.2], [1, 2, 3], label="law", spread=[0.1, 0.1, 0.1])
+    plots.finish(ax, xlabel="x", ylabel="y", loglog=True)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["law"]
+    assert any(line.get_linestyle() == "--" for line in ax.get_lines())
+    plt.close(fig)
+
+
+def test_new_figure_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="ncols"):
+        plots.new_figure(1, 0)
+
+
+def _draw(ax, n, scale):
+    ax.plot(np.arange(n) * scale)
+    return f"n={n}, scale={scale:g}"
+
+
+def test_dashboard_redraws_on_change_and_updates_the_state():
+    dash = Dashboard(_draw, {"n": IntSlider(value=3, min=1, max=9), "scale": FloatSlider(value=1.0, min=0, max=2)})
+    first_image = dash.image.value
+    assert dash.state == "n=3, scale=1" and dash.controls["n"].continuous_update is False
+    dash.controls["n"].value = 5
+    assert dash.state == "n=5, scale=1" and dash.image.value != first_image
+    assert dash.update(n=2, scale=2.0) == "n=2, scale=2"
+    assert "n=2, scale=2" in dash.state_label.value
+    assert dash.redraw_seconds > 0
+
+
+@pytest.mark.parametrize("args, error, match", [
+    ((None, {"n": IntSlider()}), TypeError, "draw"),
+    ((_draw, {}), TypeError, "controls"),
+    ((_draw, {"n": 3}), TypeError, r"controls\['n'\]"),
+])
+def test_dashboard_rejects_bad_arguments(args, error, match):
+    with pytest.raises(error, match=match):
+        Dashboard(*args)
+
+
+def test_dashboard_update_rejects_unknown_controls():
+    dash = Dashboard(_draw, {"n": IntSlider(value=3), "scale": FloatSlider(value=1.0)})
+    with pytest.raises(ValueError, match="unknown control"):
+        dash.update(m=3)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda ax: plots.theory_vs_simulation(ax, [1, 2], [1, 2, 3], [1, 2]), ValueError, "same shape"),
+    (lambda ax: plots.theory_vs_simulation(ax, [1, 2], [1, 2], [1, 2, 3]), ValueError, "theory must"),
+    (lambda ax: plots.theory_vs_simulation(ax, [1, 2], [1, 2], [1, 2], spread=[1, 2, 3]), ValueError, "spread"),
+    (lambda ax: plots.finish(ax, xlabel="", ylabel="y"), TypeError, "xlabel"),
+    (lambda ax: plots.finish(ax, xlabel="x", ylabel=None), TypeError, "ylabel"),
+])
+def test_plot_helpers_reject_bad_arguments(call, error, match):
+    fig, ax = plots.new_figure()
+    with pytest.raises(error, match=match):
+        call(ax)
+    plt.close(fig)

@@ -1,0 +1,99 @@
+"""Every notebook runs (nbval), every solution passes its checkers, every learner stub fails them.
+
+nbval runs in ``--nbval-lax`` mode: a cell's outputs are compared only where the solution pins them with
+``# NBVAL_CHECK_OUTPUT`` or the ``nbval-check-output`` tag (every exercise cell carries that tag, so a
+solution whose checker stops saying ✅ fails here).
+"""
+
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from course import build
+
+from .conftest import LEARNER, ROOT, SOLUTIONS
+
+BEGIN = re.compile(r"^\s*### BEGIN SOLUTION\s*$", re.MULTILINE)
+VERDICT = re.compile(r"^(✅|❌|✏️) ", re.MULTILINE)
+
+
+def _ids(path):
+    return f"{path.parent.name}/{path.stem}"
+
+
+def _exercise_count(path):
+    return sum(len(BEGIN.findall(cell.source)) for cell in nbformat.read(path, 4).cells if cell.cell_type == "code")
+
+
+def _verdicts(nb):
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            texts += [line for line in text.splitlines() if VERDICT.match(line)]
+    return texts
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", SOLUTIONS + LEARNER, ids=_ids)
+def test_nbval(path):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-q", "-p", "no:cacheprovider",
+         "-p", "no:xdist", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids)
+def test_solution_outputs_pass_every_checker(path):
+    verdicts = _verdicts(nbformat.read(path, 4))
+    assert len(verdicts) == _exercise_count(path) > 0, verdicts
+    assert all(v.startswith("✅") for v in verdicts), verdicts
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", LEARNER, ids=_ids)
+def test_learner_stubs_fail_every_checker_and_the_notebook_still_runs(path):
+    nb = nbformat.read(path, 4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    verdicts = _verdicts(nb)
+    assert len(verdicts) == _exercise_count(ROOT / "solutions" / path.name), verdicts
+    assert all(v.startswith("✏️") for v in verdicts), verdicts
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_ids)
+def test_exercises_sit_inside_functions_and_end_with_a_checker(path):
+    for cell in nbformat.read(path, 4).cells:
+        if cell.cell_type != "code" or not BEGIN.search(cell.source):
+            continue
+        for line in cell.source.splitlines():
+            if "### BEGIN SOLUTION" in line:
+                assert line.startswith((" ", "\t")), f"exercise region at top level (a stub would stop the notebook):\n{cell.source}"
+        last_line = cell.source.strip().splitlines()[-1]
+        assert last_line.startswith("check."), f"an exercise cell must end with its checker:\n{cell.source}"
+        assert "nbval-check-output" in cell.metadata.get("tags", []), f"untagged exercise cell:\n{cell.source}"
+
+
+def test_learner_notebooks_are_in_sync_with_solutions():
+    assert build.stale_notebooks() == [], "run `python -m course build`"
+
+
+def test_every_solution_has_a_learner_version_without_outputs():
+    assert [p.name for p in SOLUTIONS] == [p.name for p in LEARNER]
+    for path in LEARNER:
+        nb = nbformat.read(path, 4)
+        assert "widgets" not in nb.metadata
+        for cell in nb.cells:
+            assert "### BEGIN SOLUTION" not in cell.source
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None
+                assert "NBVAL" not in cell.source
+
+
+def test_notebook_names_follow_the_teaching_order():
+    numbers = [int(p.name[:2]) for p in SOLUTIONS]
+    assert all(re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", p.name) for p in SOLUTIONS)
+    assert numbers == sorted(set(numbers))
