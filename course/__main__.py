@@ -49,7 +49,10 @@ def _bench(args):
         print(f"no benchmark script at {script}: run from a clone of the course repository.", file=sys.stderr)
         return 2
     sys.argv = [str(script), *args.bench_args]
-    runpy.run_path(str(script), run_name="__main__")
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as exit_:
+        return exit_.code or 0
     return 0
 
 
@@ -66,8 +69,11 @@ def main(argv=None):
     env_parser = commands.add_parser("check-env", help="print versions, threads and widget support")
     env_parser.set_defaults(func=lambda args: check_environment() and 0)
     bench_parser = commands.add_parser("bench", help="time every notebook and widget (see benchmarks/)")
-    bench_parser.add_argument("bench_args", nargs=argparse.REMAINDER, help="passed on to benchmarks/bench.py")
+    bench_parser.add_argument("bench_args", nargs="*", help="options of benchmarks/bench.py (see bench --help)")
     bench_parser.set_defaults(func=_bench)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["bench"]:  # everything after "bench" belongs to the benchmark's own parser
+        return _bench(argparse.Namespace(bench_args=argv[1:]))
     args = parser.parse_args(argv)
     return args.func(args)
 
