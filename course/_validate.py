@@ -17,6 +17,7 @@ __all__ = [
     "check_probabilities",
     "check_array",
     "check_bool",
+    "check_generations",
     "make_rng",
 ]
 
@@ -78,6 +79,16 @@ def check_array(name, value, *, ndim=None, min_size=1, finite=True, nonnegative=
     if nonnegative and np.any(arr < 0):
         raise ValueError(f"{name} must be non-negative, got a minimum of {arr.min():g}.")
     return arr
+
+
+def check_generations(name, value):
+    """Return a generation index, or an array of them, as ints after checking they are integers >= 0."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
+        raise TypeError(f"{name} must be a non-negative integer or an array of them, got {value!r}.")
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must be >= 0, got a minimum of {arr.min()}.")
+    return arr.astype(int)
 
 
 def check_probabilities(name, value, *, atol=1e-8):

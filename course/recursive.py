@@ -16,7 +16,15 @@ import numpy as np
 from scipy.special import digamma, gammaln
 from scipy.stats import binom
 
-from ._validate import check_bool, check_choice, check_int, check_probabilities, check_real, make_rng
+from ._validate import (
+    check_bool,
+    check_choice,
+    check_generations,
+    check_int,
+    check_probabilities,
+    check_real,
+    make_rng,
+)
 
 __all__ = [
     "gaussian_chain",
@@ -43,16 +51,6 @@ def _check_gaussian(n_samples, ddof):
     n_samples = check_int("n_samples", n_samples, low=2)
     check_choice("ddof", ddof, (0, 1))
     return n_samples, int(ddof)
-
-
-def _generations(n, name="n"):
-    """Validate a generation index or an array of them; return an int array."""
-    arr = np.asarray(n)
-    if arr.dtype.kind not in "iu" and not (arr.dtype.kind == "f" and np.all(arr == np.round(arr))):
-        raise TypeError(f"{name} must be a non-negative integer or an array of them, got {n!r}.")
-    if np.any(arr < 0):
-        raise ValueError(f"{name} must be >= 0, got a minimum of {arr.min()}.")
-    return arr.astype(int)
 
 
 def gaussian_chain(n_generations, n_samples, *, ddof=1, n_chains=1, mu0=0.0, sigma0=1.0, seed=None):
@@ -107,7 +105,7 @@ def gaussian_variance_mean(n, n_samples, *, ddof=1, sigma0=1.0):
     geometrically. (Shumailov et al. 2024; derivation in regression.md §4.2 of the course's briefs.)
     ``n`` may be an int or an array of generations.
     """
-    n = _generations(n)
+    n = check_generations("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     return sigma0**2 * ((n_samples - 1) / (n_samples - ddof)) ** n
@@ -119,7 +117,7 @@ def gaussian_std_mean(n, n_samples, *, ddof=1, sigma0=1.0):
 
     The standard deviation shrinks geometrically even when the variance is unbiased (Jensen's inequality).
     """
-    n = _generations(n)
+    n = check_generations("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     log_c = 0.5 * np.log(2 / (n_samples - ddof)) + gammaln(n_samples / 2) - gammaln((n_samples - 1) / 2)
@@ -132,7 +130,7 @@ def gaussian_log_variance_mean(n, n_samples, *, ddof=1, sigma0=1.0):
     :math:`\log s_n^2` is a random walk whose drift is negative for both ddof, so :math:`s_n^2 \to 0`
     almost surely. Its variance per step is :math:`\psi'((M-1)/2)`.
     """
-    n = _generations(n)
+    n = check_generations("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     drift = digamma((n_samples - 1) / 2) + np.log(2 / (n_samples - ddof))
@@ -153,7 +151,7 @@ def gaussian_mean_square(n, n_samples, *, ddof=1, sigma0=1.0):
 
     The fitted mean is a random walk: it wanders away from the truth without bound.
     """
-    n = _generations(n)
+    n = check_generations("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     ratio = (n_samples - 1) / (n_samples - ddof)

@@ -60,7 +60,9 @@ class Dashboard:
         self.controls = controls
         width, height = width or 4.2 * self.ncols + 0.6, height or 3.4 * self.nrows
         # Fixed margins (in inches) instead of constrained layout, which would double the redraw time.
-        self.figure = Figure(figsize=(width, height), layout="none", facecolor="white")
+        # (set_layout_engine("none") rather than layout="none": savefig would re-apply rcParams' constrained layout.)
+        self.figure = Figure(figsize=(width, height), dpi=90, facecolor="white")
+        self.figure.set_layout_engine("none")
         self._margins = dict(left=0.75 / width, right=1 - 0.2 / width, bottom=0.55 / height, top=1 - 0.4 / height,
                              wspace=0.9 * self.ncols / width, hspace=0.9 * self.nrows / height)
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))

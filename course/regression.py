@@ -1,0 +1,794 @@
+r"""Model collapse in linear regression (Dohmatob, Feng & Kempe, "Model Collapse Demystified", NeurIPS 2024).
+
+The setting. Inputs :math:`x \sim \mathcal N(0, \Sigma)` in :math:`\mathbb R^d`, true labels
+:math:`y = x^\top w_0 + \varepsilon`. Generation 0 is the truth, :math:`\hat w_0 = w_0`. Generation
+:math:`k` fits ordinary least squares (the minimum-norm interpolator when :math:`T_0 < d`) to :math:`T_0`
+fresh inputs labelled by generation :math:`k-1` plus noise :math:`\mathcal N(0, \sigma_0^2)`. A downstream
+ridge model, :math:`\arg\min_w \|Xw-y\|^2/T + \lambda\|w\|^2`, learns from :math:`T` samples of generation
+:math:`n`. Its test error is the excess risk against the truth, :math:`\|\hat w - w_0\|_\Sigma^2`.
+
+What lives here, each exact formula beside a vectorised simulation:
+
+* the ridgeless error :math:`\sigma^2 d/(T-d-1) + n\sigma_0^2 d/(T_0-d-1)`, exact and :math:`\Sigma`-free;
+* the ridge deterministic equivalent :math:`B + V + \Delta_n` for any spectrum, with a solver for the
+  effective regularisation :math:`\kappa`, the optimal :math:`\lambda`, and an adaptive rule;
+* over-parameterised generators (:math:`T_0 < d`): the signal is forgotten like :math:`(T_0/d)^n` even without
+  noise, the low-variance directions first;
+* power-law spectra: the clean rate, :math:`\ell_{crit}`, the crossover, and the loss of the scaling law;
+* the "strong model collapse" floor of a fixed fraction of shifted labels (Dohmatob et al., ICLR 2025).
+
+Labels. The paper states the linear growth, the exponential noise-free collapse in the over-parameterised
+regime, the U-shaped error in :math:`\lambda` and adaptive regularisation :math:`\lambda = T^{-\ell_{crit}}`.
+The exact printed formulas of the paper were not available to the course: every formula below is *derived in
+the course* (regression brief §2) and checked against the simulations in ``tests/test_regression.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import check_array, check_bool, check_generations, check_int, check_real, make_rng
+
+__all__ = [
+    "chain_error_theory",
+    "simulate_chain",
+    "chain_weights",
+    "ridge_error_theory",
+    "ridge_error_terms",
+    "collapse_term_parts",
+    "effective_regularization",
+    "degrees_of_freedom",
+    "optimal_lambda",
+    "tuned_ridge_error",
+    "isotropic_lambda_heuristic",
+    "noise_free_overparam_error",
+    "overparam_error",
+    "eigendirection_decay",
+    "power_law_spectrum",
+    "power_law_target",
+    "critical_exponent",
+    "clean_rate",
+    "effective_noise",
+    "crossover_size",
+    "adaptive_lambda",
+    "local_slope",
+    "strong_collapse_error",
+    "simulate_mixture",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation shared by the functions below
+# --------------------------------------------------------------------------------------------------
+
+def _positive_array(name, value):
+    """A float array of strictly positive, finite entries (any shape)."""
+    arr = check_array(name, value, nonnegative=True)
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be > 0, got a minimum of {arr.min():g}.")
+    return arr
+
+
+def _noise(sigma, sigma0):
+    return check_real("sigma", sigma, low=0), check_real("sigma0", sigma0, low=0)
+
+
+def _underparam_T0(T0, d):
+    """T0 as an int, with the message the exact formulas need: T0 > d + 1."""
+    T0 = check_int("T0", T0, low=1)
+    if T0 < d + 2:
+        raise ValueError(f"T0 must be >= d + 2 = {d + 2}: the formula needs under-parameterised generators, "
+                         f"T0 > d + 1 (the inverse-Wishart mean); got T0={T0} with d={d}.")
+    return T0
+
+
+def _eigs_and_target(eigs, w0):
+    eigs = _positive_array("eigs", eigs)
+    if eigs.ndim != 1:
+        raise ValueError(f"eigs must be a 1-D array of eigenvalues of Sigma, got shape {eigs.shape}.")
+    w0 = check_array("w0", w0, ndim=1)
+    if w0.shape != eigs.shape:
+        raise ValueError(f"w0 must have one coefficient per eigenvalue ({eigs.size}), got shape {w0.shape}.")
+    return eigs, w0
+
+
+def _spectrum_and_target(cov, w0, d):
+    """Eigenvalues of Sigma and w0 rotated into its eigenbasis (the problem is rotation invariant)."""
+    if cov is None:
+        eigs, basis = np.ones(d), None
+    else:
+        cov = check_array("cov", cov)
+        if cov.ndim == 1:
+            eigs, basis = cov, None
+        elif cov.ndim == 2 and cov.shape[0] == cov.shape[1]:
+            if not np.allclose(cov, cov.T, atol=1e-10 * max(1.0, np.abs(cov).max())):
+                raise ValueError("cov must be a symmetric matrix.")
+            eigs, basis = np.linalg.eigh(cov)
+        else:
+            raise ValueError(f"cov must be None, a 1-D array of eigenvalues or a square matrix, got shape {cov.shape}.")
+        if eigs.size != d:
+            raise ValueError(f"cov must describe a {d}x{d} covariance (d={d}), got {eigs.size} eigenvalues.")
+        if np.any(eigs <= 0):
+            raise ValueError(f"cov must be positive definite, got a smallest eigenvalue of {eigs.min():.3g}.")
+    if w0 is None:
+        w0 = np.full(d, 1 / np.sqrt(d))  # a fixed unit vector, spread over every eigendirection
+    else:
+        w0 = check_array("w0", w0, ndim=1)
+        if w0.size != d:
+            raise ValueError(f"w0 must have d={d} entries, got {w0.size}.")
+        if basis is not None:
+            w0 = basis.T @ w0
+    return eigs, w0
+
+
+# --------------------------------------------------------------------------------------------------
+# The ridgeless chain: exact theory
+# --------------------------------------------------------------------------------------------------
+
+def chain_error_theory(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
+    r"""Exact expected test error of the ridgeless downstream model trained on generation ``n``.
+
+    .. math:: \mathbb E\,\|\hat w_n^{pred} - w_0\|_\Sigma^2
+              = \frac{\sigma^2 d}{T-d-1} + n\,\frac{\sigma_0^2 d}{T_0-d-1}.
+
+    Exact at finite size and for every :math:`\Sigma`. Under-parameterised OLS is unbiased, so each
+    generation adds an independent zero-mean perturbation :math:`X^\dagger E`, and for Gaussian inputs
+    :math:`\mathbb E[(X^\top X)^{-1}] = \Sigma^{-1}/(T_0-d-1)` (inverse Wishart) gives its size. Linear growth in
+    :math:`n` is the paper's claim; this exact form is derived in the course (regression brief §2.1).
+
+    Parameters
+    ----------
+    n : int or array of int
+        Number of synthetic generations before the downstream model (0 = real data).
+    d : int
+        Input dimension.
+    T, T0 : int
+        Downstream and generator sample sizes; both must exceed ``d + 1``.
+    sigma, sigma0 : float
+        Label-noise standard deviations of the real data and of every synthetic generation.
+
+    Returns
+    -------
+    float or ndarray (the shape of ``n``)
+    """
+    n = check_generations("n", n)
+    d = check_int("d", d, low=1)
+    T = check_int("T", T, low=1)
+    if T < d + 2:
+        raise ValueError(f"T must be >= d + 2 = {d + 2}: the ridgeless formula needs T > d + 1; got T={T}.")
+    T0 = _underparam_T0(T0, d)
+    sigma, sigma0 = _noise(sigma, sigma0)
+    return sigma**2 * d / (T - d - 1) + n * sigma0**2 * d / (T0 - d - 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# The chain: vectorised simulation
+# --------------------------------------------------------------------------------------------------
+
+def _bartlett(rng, n_runs, d, m):
+    r"""Lower-triangular :math:`B` with :math:`BB^\top \sim \mathrm{Wishart}_d(m, I)` (Bartlett), shape (n_runs, d, d)."""
+    B = np.tril(rng.standard_normal((n_runs, d, d)), k=-1)
+    B[:, np.arange(d), np.arange(d)] = np.sqrt(rng.chisquare(m - np.arange(d), size=(n_runs, d)))
+    return B
+
+
+def _draw_design(rng, n_runs, m, sqrt_eigs):
+    r"""The inputs of one fit on ``m`` samples, in the cheapest exact form: ``(kind, matrix, m)``.
+
+    ``m >= d``: only :math:`X^\top X = LL^\top` matters, with :math:`L = \Sigma^{1/2}B` from the Bartlett
+    decomposition (exact Wishart law), and the noise enters as :math:`X^\top\varepsilon \sim \mathcal N(0, LL^\top)
+    = Lz`. ``m < d``: the inputs themselves, shape (n_runs, m, d), for the kernel (dual) form.
+    """
+    d = sqrt_eigs.size
+    if m >= d:
+        return "primal", sqrt_eigs[:, None] * _bartlett(rng, n_runs, d, m), m
+    return "dual", rng.standard_normal((n_runs, m, d)) * sqrt_eigs, m
+
+
+def _ridge_solve(A, b, lams):
+    r""":math:`(A + \lambda I)^{-1}b` for each :math:`\lambda` in ``lams``: shape (runs, n_lam, k).
+
+    One λ: a batched solve. Several: one eigendecomposition of ``A`` serves them all.
+    """
+    if lams.size == 1:
+        A = A + lams[0] * np.eye(A.shape[-1])
+        return np.linalg.solve(A, b[..., None])[:, None, :, 0]
+    vals, vecs = np.linalg.eigh(A)
+    coef = np.einsum("rji,rj->ri", vecs, b)[:, None, :] / (vals[:, None, :] + lams[None, :, None])
+    return np.einsum("rij,rlj->rli", vecs, coef)
+
+
+def _fit(rng, design, w, noise, lams):
+    r"""Ridge fits, one per λ, to the design's inputs labelled by ``w`` (one per run) plus N(0, noise²).
+
+    Returns shape (runs, n_lam, d). With λ = 0: OLS when m >= d, the minimum-norm interpolator when m < d.
+    """
+    kind, mat, m = design
+    z = rng.standard_normal(mat.shape[:2])
+    if kind == "primal":  # X^T X = L L^T and X^T y = L L^T w + noise * L z
+        gram = mat @ np.swapaxes(mat, 1, 2)
+        rhs = np.einsum("rij,rj->ri", gram, w) + noise * np.einsum("rij,rj->ri", mat, z)
+        return _ridge_solve(gram / m, rhs / m, lams)
+    # Kernel form, valid down to lam = 0: w = X^T (X X^T / m + lam I)^{-1} y / m.
+    y = np.einsum("rmd,rd->rm", mat, w) + noise * z
+    dual = _ridge_solve(mat @ np.swapaxes(mat, 1, 2) / m, y / m, lams)
+    return np.einsum("rmd,rlm->rld", mat, dual)
+
+
+def _chain(rng, w0, sqrt_eigs, T0, sigma0, n_generations, n_runs, fresh_design):
+    """Yield the generators' weights, generation 0 (the truth) to ``n_generations``, shape (n_runs, d) each."""
+    w = np.broadcast_to(w0, (n_runs, w0.size))
+    zero = np.zeros(1)
+    design = None
+    yield w
+    for _ in range(n_generations):
+        if fresh_design or design is None:
+            design = _draw_design(rng, n_runs, T0, sqrt_eigs)
+        w = _fit(rng, design, w, sigma0, zero)[:, 0]
+        yield w
+
+
+def _check_chain(n_generations, d, T0, sigma0, n_runs, fresh_design):
+    n_generations = check_int("n_generations", n_generations, low=0)
+    d = check_int("d", d, low=1)
+    T0 = check_int("T0", T0, low=1)
+    sigma0 = check_real("sigma0", sigma0, low=0)
+    n_runs = check_int("n_runs", n_runs, low=1)
+    fresh_design = check_bool("fresh_design", fresh_design)
+    return n_generations, d, T0, sigma0, n_runs, fresh_design
+
+
+def chain_weights(n_generations, *, d, T0, sigma0=1.0, cov=None, w0=None, n_runs=100, fresh_design=True, seed=None):
+    r"""Simulate the generators of the fake-data chain and return their weights.
+
+    :math:`\hat w_0 = w_0`; :math:`\hat w_k = X_{k-1}^\dagger(X_{k-1}\hat w_{k-1} + E_{k-1})` with
+    :math:`T_0` fresh rows :math:`x \sim \mathcal N(0,\Sigma)` and :math:`E \sim \mathcal N(0, \sigma_0^2 I)`
+    (the paper's "n-fold fake data generation process"). For :math:`T_0 \ge d` the simulation samples
+    :math:`X^\top X` from its Wishart law (exact); for :math:`T_0 < d` it uses the minimum-norm interpolator.
+
+    Parameters
+    ----------
+    n_generations : int
+    d, T0 : int
+    sigma0 : float
+    cov : None, 1-D array or 2-D array
+        :math:`\Sigma`: ``None`` for the identity, its eigenvalues (a diagonal :math:`\Sigma`), or the matrix.
+    w0 : array of shape (d,), optional
+        The truth, in the coordinates of ``cov``; default the unit vector :math:`(1,\dots,1)/\sqrt d`.
+    n_runs : int
+    fresh_design : bool
+        Draw new inputs in every generation (the paper's setting) or reuse one design for all of them.
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_generations + 1, d)
+        The weights **in the eigenbasis of** :math:`\Sigma` (equal to the input coordinates when ``cov`` is
+        ``None`` or 1-D); index 0 along axis 1 is :math:`w_0`.
+    """
+    n_generations, d, T0, sigma0, n_runs, fresh_design = _check_chain(n_generations, d, T0, sigma0, n_runs,
+                                                                      fresh_design)
+    eigs, w0 = _spectrum_and_target(cov, w0, d)
+    rng = make_rng(seed)
+    chain = _chain(rng, w0, np.sqrt(eigs), T0, sigma0, n_generations, n_runs, fresh_design)
+    return np.stack(list(chain), axis=1)
+
+
+def simulate_chain(n_generations, *, d, T, T0, sigma=1.0, sigma0=1.0, lam=0.0, cov=None, w0=None, n_runs=100,
+                   fresh_design=True, seed=None):
+    r"""Simulate the fake-data chain and the downstream ridge model; return the exact test errors.
+
+    For every generation :math:`n = 0..N` a downstream model is fitted on :math:`T` fresh samples labelled by
+    :math:`\hat w_n` plus :math:`\mathcal N(0,\sigma^2)`,
+    :math:`\hat w^{pred}_n = (X^\top X/T + \lambda I)^{-1}X^\top y/T`, and its error is computed exactly as
+    :math:`(\hat w^{pred}_n - w_0)^\top\Sigma(\hat w^{pred}_n - w_0)` (no test sample). Runs are simulated
+    together; the Gram matrices are drawn from their Wishart law when the sample size is at least :math:`d`.
+
+    Parameters
+    ----------
+    n_generations : int
+        :math:`N`, the last generation.
+    d, T, T0 : int
+        Dimension, downstream and generator sample sizes (any positive sizes: ``lam = 0`` with ``T < d``
+        gives the minimum-norm interpolator). ``T=None`` skips the downstream model and returns the
+        generators' own errors :math:`\|\hat w_n - w_0\|_\Sigma^2`.
+    sigma, sigma0 : float
+    lam : float or 1-D array
+        Ridge penalty (with the :math:`\|Xw-y\|^2/T + \lambda\|w\|^2` normalisation); a grid of values is
+        fitted on the same data from one eigendecomposition.
+    cov, w0, n_runs, fresh_design, seed
+        As in :func:`chain_weights`.
+
+    Returns
+    -------
+    ndarray of shape (n_runs, n_generations + 1), or (n_runs, n_generations + 1, len(lam)) for a grid
+        Column :math:`n` is the model trained on generation :math:`n`.
+    """
+    n_generations, d, T0, sigma0, n_runs, fresh_design = _check_chain(n_generations, d, T0, sigma0, n_runs,
+                                                                      fresh_design)
+    if T is not None:
+        T = check_int("T", T, low=1)
+    sigma = check_real("sigma", sigma, low=0)
+    lams = check_array("lam", lam, nonnegative=True)
+    if lams.ndim > 1:
+        raise ValueError(f"lam must be a number or a 1-D array, got shape {lams.shape}.")
+    eigs, w0 = _spectrum_and_target(cov, w0, d)
+    rng = make_rng(seed)
+    sqrt_eigs = np.sqrt(eigs)
+    errors = np.empty((n_runs, n_generations + 1, lams.size))
+    for g, w in enumerate(_chain(rng, w0, sqrt_eigs, T0, sigma0, n_generations, n_runs, fresh_design)):
+        fitted = w[:, None, :] if T is None else _fit(rng, _draw_design(rng, n_runs, T, sqrt_eigs), w, sigma, lams.ravel())
+        errors[:, g] = np.einsum("rld,d->rl", (fitted - w0) ** 2, eigs)
+    return errors if lams.ndim == 1 and T is not None else errors[..., 0]
+
+
+# --------------------------------------------------------------------------------------------------
+# Ridge: deterministic equivalent for any spectrum
+# --------------------------------------------------------------------------------------------------
+
+def degrees_of_freedom(kappa, eigs):
+    r"""The degrees of freedom :math:`\mathrm{df}_m(\kappa) = \mathrm{tr}[\Sigma^m(\Sigma+\kappa I)^{-m}]`, m = 1, 2.
+
+    Parameters
+    ----------
+    kappa : float or array
+        Effective regularisation(s), >= 0.
+    eigs : 1-D array
+        Eigenvalues of :math:`\Sigma`, > 0.
+
+    Returns
+    -------
+    df1, df2 : arrays of the shape of ``kappa``
+    """
+    kappa = check_array("kappa", kappa, nonnegative=True)
+    eigs = _positive_array("eigs", eigs)
+    return _dofs(kappa, eigs)
+
+
+def _dofs(kappa, eigs):
+    ratio = eigs / (eigs + kappa[..., None])
+    return ratio.sum(-1), (ratio**2).sum(-1)
+
+
+def _kappa(lam, eigs, T):
+    r"""Solve :math:`1 - \mathrm{df}_1(\kappa)/T - \lambda/\kappa = 0` (broadcast over ``lam`` and ``T``).
+
+    The left side is increasing and concave in :math:`\kappa`, so Newton's method started left of the root
+    (at :math:`\kappa = \lambda`, or near 0 when :math:`\lambda = 0`) climbs to it monotonically.
+    """
+    lam, T = np.broadcast_arrays(np.asarray(lam, float), np.asarray(T, float))
+    ridgeless_underparam = (lam == 0) & (T > eigs.size)  # kappa = 0 exactly: OLS
+    kappa = np.where(lam > 0, lam, 1e-12 * eigs.min())
+    for _ in range(200):
+        ratio = eigs / (eigs + kappa[..., None])
+        h = 1 - ratio.sum(-1) / T - lam / kappa
+        slope = (ratio**2 / eigs).sum(-1) / T + lam / kappa**2
+        step = -h / slope
+        kappa = np.where(ridgeless_underparam, kappa, kappa + step)
+        if np.all((np.abs(step) <= 1e-13 * kappa) | ridgeless_underparam):
+            break
+    return np.where(ridgeless_underparam, 0.0, kappa)
+
+
+def effective_regularization(lam, *, eigs, T):
+    r"""The effective regularisation :math:`\kappa(\lambda, T)`, the root of :math:`\kappa - \lambda = \kappa\,\mathrm{df}_1(\kappa)/T`.
+
+    Ridge on :math:`T` samples behaves like ridge with penalty :math:`\kappa` on the population (the
+    deterministic equivalent; Bach 2023, used by the paper). :math:`\kappa \ge \lambda`; it is 0 for
+    ridgeless fits with :math:`T > d`, and solves :math:`\mathrm{df}_1(\kappa) = T` for ridgeless fits with
+    :math:`T \le d` (the generators' :math:`\kappa_0` of the over-parameterised chain). For :math:`\Sigma = I`:
+    :math:`\kappa = [-a + \sqrt{a^2 + 4\lambda}]/2` with :math:`a = 1 - \lambda - d/T`.
+
+    Parameters
+    ----------
+    lam : float or array, >= 0
+    eigs : 1-D array, > 0
+    T : int or array of ints, > 0
+
+    Returns
+    -------
+    ndarray (the broadcast shape of ``lam`` and ``T``)
+    """
+    lam = check_array("lam", lam, nonnegative=True)
+    eigs = _positive_array("eigs", eigs)
+    T = _positive_array("T", T)
+    return _kappa(lam, eigs, T)
+
+
+def _error_from_kappa(kappa, n, eigs, c2, T, T0, sigma, sigma0):
+    """B, V and Delta_n (regression brief §2.2) at the effective regularisation ``kappa`` (broadcast)."""
+    ratio = eigs / (eigs + kappa[..., None])
+    df1, df2 = ratio.sum(-1), (ratio**2).sum(-1)
+    shrink = 1 - df2 / T
+    bias = kappa**2 * (c2 * eigs / (eigs + kappa[..., None]) ** 2).sum(-1) / shrink
+    variance = sigma**2 * df2 / (T - df2)
+    return bias, variance, sum(_collapse_parts(n, df1, df2, eigs.size, T, T0, sigma0))
+
+
+def _collapse_parts(n, df1, df2, d, T, T0, sigma0):
+    """The noise-like and bias-like parts of Delta_n (see :func:`collapse_term_parts`)."""
+    scale = n * sigma0**2 / (T0 - d - 1)
+    return scale * df2, scale * (d - 2 * df1 + df2) * df2 / (T - df2)
+
+
+def _check_ridge(lam, n, eigs, w0, T, T0, sigma, sigma0):
+    lam = check_array("lam", lam, nonnegative=True)
+    n = check_generations("n", n)
+    eigs, w0 = _eigs_and_target(eigs, w0)
+    T = _positive_array("T", T)
+    T0 = _underparam_T0(T0, eigs.size)
+    sigma, sigma0 = _noise(sigma, sigma0)
+    return lam, n, eigs, w0, T, T0, sigma, sigma0
+
+
+def ridge_error_terms(lam, n, *, eigs, w0, T, T0, sigma=1.0, sigma0=1.0):
+    r"""The three terms of the ridge test error after ``n`` generations: clean bias, clean variance, collapse.
+
+    With :math:`\kappa = \kappa(\lambda, T)`, :math:`\mathrm{df}_m = \mathrm{df}_m(\kappa)` and :math:`c_i` the
+    coefficients of :math:`w_0` on the eigenvectors of :math:`\Sigma` (eigenvalues :math:`\lambda_i`):
+
+    .. math::
+        B = \frac{\kappa^2\sum_i \lambda_i c_i^2/(\lambda_i+\kappa)^2}{1 - \mathrm{df}_2/T},\qquad
+        V = \frac{\sigma^2\,\mathrm{df}_2}{T - \mathrm{df}_2},\qquad
+        \Delta_n = \frac{n\sigma_0^2}{T_0-d-1}\Big[\mathrm{df}_2
+                   + (d - 2\mathrm{df}_1 + \mathrm{df}_2)\frac{\mathrm{df}_2}{T-\mathrm{df}_2}\Big].
+
+    :math:`\Delta_n` reads as extra label noise (first part, damped by :math:`\lambda`) plus the ridge bias acting
+    on the random synthetic perturbation of the target (second part, grown by :math:`\lambda`). Deterministic
+    equivalent derived in the course (regression brief §2.2) for under-parameterised OLS generators; the
+    paper's Theorem 4.1 plays this role but its printed form is unconfirmed.
+
+    Parameters
+    ----------
+    lam : float or array, >= 0
+    n : int or array of ints
+    eigs : 1-D array
+        Eigenvalues :math:`\lambda_i` of :math:`\Sigma`.
+    w0 : 1-D array
+        :math:`w_0` in the eigenbasis of :math:`\Sigma` (:math:`c_i`).
+    T : int or array
+    T0 : int, >= d + 2
+    sigma, sigma0 : float
+
+    Returns
+    -------
+    bias, variance, collapse : ndarrays (the broadcast shape of ``lam``, ``n`` and ``T``)
+    """
+    lam, n, eigs, w0, T, T0, sigma, sigma0 = _check_ridge(lam, n, eigs, w0, T, T0, sigma, sigma0)
+    kappa = _kappa(lam, eigs, T)
+    return _error_from_kappa(kappa, n, eigs, w0**2, T, T0, sigma, sigma0)
+
+
+def collapse_term_parts(lam, n, *, eigs, T, T0, sigma0=1.0):
+    r"""The two parts of the collapse term :math:`\Delta_n`: noise-like and bias-like.
+
+    .. math:: \Delta_n = \underbrace{\frac{n\sigma_0^2\,\mathrm{df}_2}{T_0-d-1}}_{\text{extra label noise}}
+              + \underbrace{\frac{n\sigma_0^2}{T_0-d-1}\,\frac{(d-2\mathrm{df}_1+\mathrm{df}_2)\,\mathrm{df}_2}{T-\mathrm{df}_2}}
+              _{\text{ridge bias on the synthetic perturbation}}.
+
+    The first shrinks as :math:`\lambda` grows. The second exists only with regularisation: it vanishes at
+    :math:`\lambda = 0`, where :math:`d - 2\mathrm{df}_1 + \mathrm{df}_2 = \kappa^2\mathrm{tr}(\Sigma+\kappa)^{-2} = 0`,
+    rises with :math:`\lambda`, and fades again only when the model learns nothing at all.
+    The course's reading of :func:`ridge_error_terms` (brief §2.2); the paper's own split is unconfirmed.
+
+    Returns
+    -------
+    noise_like, bias_like : ndarrays (the broadcast shape of ``lam``, ``n`` and ``T``)
+    """
+    eigs = _positive_array("eigs", eigs)
+    lam, n, eigs, _, T, T0, _, sigma0 = _check_ridge(lam, n, eigs, np.zeros(eigs.size), T, T0, 0.0, sigma0)
+    return _collapse_parts(n, *_dofs(_kappa(lam, eigs, T), eigs), eigs.size, T, T0, sigma0)
+
+
+def ridge_error_theory(lam, n, *, eigs, w0, T, T0, sigma=1.0, sigma0=1.0):
+    r"""Theoretical test error :math:`B + V + \Delta_n` of ridge trained on generation ``n`` (any spectrum).
+
+    See :func:`ridge_error_terms` for the formula. Limits: :math:`\lambda \to 0` with :math:`T > d` gives
+    :math:`\sigma^2 d/(T-d) + n\sigma_0^2 d/(T_0-d-1)` (the exact formula with :math:`T-d` for :math:`T-d-1`);
+    :math:`\lambda \to \infty` gives the null risk :math:`\|w_0\|_\Sigma^2`. ``lam``, ``n`` and ``T`` broadcast.
+    """
+    return sum(ridge_error_terms(lam, n, eigs=eigs, w0=w0, T=T, T0=T0, sigma=sigma, sigma0=sigma0))
+
+
+def _optimise(n, eigs, c2, T, T0, sigma, sigma0, n_grid=60, n_refine=30):
+    r"""Minimise the theory over :math:`\lambda \ge 0` for every (n, T); return (lambda*, E*).
+
+    The error depends on :math:`\lambda` only through :math:`\kappa`, and :math:`\lambda(\kappa) =
+    \kappa(1 - \mathrm{df}_1(\kappa)/T)` is explicit, so the search runs over :math:`\log\kappa` (no root
+    solving): a grid, then golden-section refinement around the best grid point, vectorised over (n, T).
+    """
+    n, T = np.broadcast_arrays(n, np.asarray(T, float))
+    k_min = _kappa(np.zeros_like(T), eigs, T)  # lambda = 0
+    low = np.log(np.maximum(k_min * (1 + 1e-9), 1e-10 * eigs.min()))
+    high = np.log(1e4 * eigs.max()) * np.ones_like(low)
+
+    def error(log_k):
+        return sum(_error_from_kappa(np.exp(log_k), n[..., None], eigs, c2, T[..., None], T0, sigma, sigma0))
+
+    grid = low[..., None] + (high - low)[..., None] * np.linspace(0, 1, n_grid)
+    best = np.argmin(error(grid), axis=-1)[..., None]
+    step = (high - low)[..., None] / (n_grid - 1)
+    a = np.take_along_axis(grid, best, -1) - step
+    b = a + 2 * step
+    golden = (np.sqrt(5) - 1) / 2
+    for _ in range(n_refine):
+        x1, x2 = b - golden * (b - a), a + golden * (b - a)
+        left = error(x1) < error(x2)
+        a, b = np.where(left, a, x1), np.where(left, x2, b)
+    kappa = np.maximum(np.exp((a + b)[..., 0] / 2), np.exp(low))
+    df1 = (eigs / (eigs + kappa[..., None])).sum(-1)
+    lam = np.maximum(kappa * (1 - df1 / T), 0.0)
+    return lam, sum(_error_from_kappa(kappa, n, eigs, c2, T, T0, sigma, sigma0))
+
+
+def optimal_lambda(n, *, eigs, w0, T, T0, sigma=1.0, sigma0=1.0):
+    r"""The ridge penalty :math:`\lambda^*` that minimises :func:`ridge_error_theory` after ``n`` generations.
+
+    No closed form in general. :math:`\lambda^*` grows with :math:`n`: the synthetic perturbation acts like
+    extra label noise, so a penalty tuned on clean data under-regularises (the paper's "adaptive
+    regularisation"; the numbers are the course's theory). ``n`` and ``T`` broadcast.
+
+    Returns
+    -------
+    ndarray (the broadcast shape of ``n`` and ``T``)
+    """
+    _, n, eigs, w0, T, T0, sigma, sigma0 = _check_ridge(0.0, n, eigs, w0, T, T0, sigma, sigma0)
+    return _optimise(n, eigs, w0**2, T, T0, sigma, sigma0)[0]
+
+
+def tuned_ridge_error(n, *, eigs, w0, T, T0, sigma=1.0, sigma0=1.0):
+    r"""The theoretical test error at :math:`\lambda^*` (:func:`optimal_lambda`): :math:`\min_\lambda (B+V+\Delta_n)`.
+
+    It still grows with :math:`n`, but sublinearly, and never exceeds the null risk :math:`\|w_0\|_\Sigma^2`.
+    """
+    _, n, eigs, w0, T, T0, sigma, sigma0 = _check_ridge(0.0, n, eigs, w0, T, T0, sigma, sigma0)
+    return _optimise(n, eigs, w0**2, T, T0, sigma, sigma0)[1]
+
+
+def isotropic_lambda_heuristic(n, *, d, T, T0, sigma=1.0, sigma0=1.0, w0_norm2=1.0):
+    r"""A rule of thumb for :math:`\Sigma = I`: treat the synthetic noise as extra label noise.
+
+    .. math:: \lambda^* \approx \Big(\frac{\sigma^2 d}{T} + n\frac{\sigma_0^2 d}{T_0-d-1}\Big)\Big/\|w_0\|^2.
+
+    At :math:`n = 0` it is the classical :math:`\sigma^2 (d/T)/\|w_0\|^2`. The course's heuristic (regression
+    brief §2.2, within about 15% of :func:`optimal_lambda` on the brief's grid), not the paper's.
+    """
+    n = check_generations("n", n)
+    d = check_int("d", d, low=1)
+    T = check_int("T", T, low=1)
+    T0 = _underparam_T0(T0, d)
+    sigma, sigma0 = _noise(sigma, sigma0)
+    w0_norm2 = check_real("w0_norm2", w0_norm2, low=0, low_open=True)
+    return (sigma**2 * d / T + n * sigma0**2 * d / (T0 - d - 1)) / w0_norm2
+
+
+# --------------------------------------------------------------------------------------------------
+# Over-parameterised generators (T0 < d): forgetting without noise
+# --------------------------------------------------------------------------------------------------
+
+def _overparam_sizes(d, T0, strict):
+    d = check_int("d", d, low=2)
+    T0 = check_int("T0", T0, low=1)
+    limit = d - 2 if strict else d
+    if T0 > limit:
+        need = "T0 < d - 1 (the noise term has d - T0 - 1 in its denominator)" if strict else "T0 <= d"
+        raise ValueError(f"T0 must be <= {limit}: over-parameterised generators need {need}; got T0={T0}, d={d}.")
+    return d, T0
+
+
+def noise_free_overparam_error(n, *, d, T0, w0_norm2=1.0):
+    r"""Expected :math:`\|\hat w_n - w_0\|^2` of noise-free, over-parameterised generators (:math:`\Sigma = I`).
+
+    .. math:: \mathbb E\,\|\hat w_n - w_0\|^2 = \|w_0\|^2\big(1 - (T_0/d)^n\big).
+
+    Each generation projects onto the random :math:`T_0`-dimensional row space of fresh inputs, and
+    :math:`\mathbb E[P] = (T_0/d)I`, so the signal is forgotten geometrically even with :math:`\sigma_0 = 0`: the
+    paper's "catastrophic (exponentially fast)" collapse; the formula is derived in the course (brief §2.3).
+    A ridgeless downstream model with :math:`T > d` adds :math:`\sigma^2 d/(T-d-1)`.
+    """
+    n = check_generations("n", n)
+    d, T0 = _overparam_sizes(d, T0, strict=False)
+    w0_norm2 = check_real("w0_norm2", w0_norm2, low=0)
+    return w0_norm2 * (1 - (T0 / d) ** n)
+
+
+def overparam_error(n, *, d, T0, sigma0=1.0, w0_norm2=1.0):
+    r"""Expected :math:`\|\hat w_n - w_0\|^2` of noisy, over-parameterised generators (:math:`\Sigma = I`, :math:`T_0 < d-1`).
+
+    .. math:: \|w_0\|^2(1-\rho^n) + \sigma_0^2\frac{T_0}{d-T_0-1}\,\frac{1-\rho^n}{1-\rho},\qquad \rho = T_0/d.
+
+    It saturates (above the null risk :math:`\|w_0\|^2`) instead of growing without bound. Derived in the
+    course (regression brief §2.3).
+    """
+    n = check_generations("n", n)
+    d, T0 = _overparam_sizes(d, T0, strict=True)
+    sigma0 = check_real("sigma0", sigma0, low=0)
+    w0_norm2 = check_real("w0_norm2", w0_norm2, low=0)
+    rho = T0 / d
+    return (w0_norm2 + sigma0**2 * T0 / (d - T0 - 1) / (1 - rho)) * (1 - rho**n)
+
+
+def eigendirection_decay(n, *, eigs, T0):
+    r"""Predicted :math:`\mathbb E[\hat w_n]_i / w_{0,i} = (\lambda_i/(\lambda_i+\kappa_0))^n` for over-parameterised generators.
+
+    :math:`\kappa_0` solves :math:`\mathrm{df}_1(\kappa_0) = T_0`. Every generation multiplies the component on
+    the :math:`i`-th eigenvector by :math:`\lambda_i/(\lambda_i+\kappa_0)`, so low-variance ("tail") directions
+    are erased first: the regression analogue of Shumailov et al.'s vanishing tails. A deterministic-equivalent
+    approximation (course derivation, brief §2.3); exact in expectation for :math:`\Sigma = I`, where it is
+    :math:`(T_0/d)^n`.
+
+    Returns
+    -------
+    ndarray of shape ``np.shape(n) + (d,)``
+    """
+    n = check_generations("n", n)
+    eigs = _positive_array("eigs", eigs)
+    if eigs.ndim != 1:
+        raise ValueError(f"eigs must be a 1-D array, got shape {eigs.shape}.")
+    T0 = check_int("T0", T0, low=1, high=eigs.size)
+    kappa0 = _kappa(np.zeros(1), eigs, np.array([T0]))[0]
+    return (eigs / (eigs + kappa0)) ** n[..., None]
+
+
+# --------------------------------------------------------------------------------------------------
+# Power-law spectra: capacity beta, source r
+# --------------------------------------------------------------------------------------------------
+
+def _exponents(beta, r):
+    beta = check_real("beta", beta, low=1, low_open=True)
+    r = check_real("r", r, low=0, low_open=True)
+    return beta, r
+
+
+def power_law_spectrum(d, beta):
+    r"""Eigenvalues :math:`\lambda_i = i^{-\beta}`, :math:`i = 1..d`.
+
+    The capacity condition of the scaling laws needs :math:`\beta > 1` (a finite trace as :math:`d \to \infty`);
+    at finite :math:`d` any :math:`\beta > 0` is a valid spectrum (e.g. :math:`\lambda_i = 1/i`).
+    """
+    d = check_int("d", d, low=1)
+    beta = check_real("beta", beta, low=0, low_open=True)
+    return np.arange(1, d + 1, dtype=float) ** -beta
+
+
+def power_law_target(d, beta, r):
+    r"""Coefficients :math:`c_i > 0` of :math:`w_0` with :math:`\lambda_i c_i^2 = i^{-(1+2\beta r)}` (source condition).
+
+    So :math:`c_i^2 = i^{\beta - 1 - 2\beta r}`. Signs do not matter: for a diagonal Gaussian design the
+    error law is invariant under flipping any coordinate.
+    """
+    d = check_int("d", d, low=1)
+    beta, r = _exponents(beta, r)
+    return np.arange(1, d + 1, dtype=float) ** ((beta - 1 - 2 * beta * r) / 2)
+
+
+def critical_exponent(beta, r):
+    r""":math:`\ell_{crit} = \beta/(1 + 2\beta\bar r)`, :math:`\bar r = \min(r, 1)`: the best schedule :math:`\lambda = T^{-\ell}` on clean data.
+
+    The name is the paper's (Figure 1b, "adaptive regularization"); the value is the classical
+    capacity/source computation (regression brief §2.4).
+    """
+    beta, r = _exponents(beta, r)
+    return beta / (1 + 2 * beta * min(r, 1.0))
+
+
+def clean_rate(beta, r):
+    r"""The clean scaling exponent: :math:`E \asymp T^{-2\beta\bar r/(2\beta\bar r + 1)}` at :math:`\lambda = T^{-\ell_{crit}}`."""
+    beta, r = _exponents(beta, r)
+    rb = min(r, 1.0)
+    return 2 * beta * rb / (2 * beta * rb + 1)
+
+
+def effective_noise(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
+    r"""The effective noise level per sample with synthetic data: :math:`V_{eff} = [\sigma^2 + n\sigma_0^2(d+T)/(T_0-d)]/T`.
+
+    In the power-law window the error is :math:`\asymp \lambda^{2\bar r} + \mathrm{df}_2(\lambda)V_{eff}`: the
+    synthetic generations inflate the noise, and the part :math:`n\sigma_0^2/(T_0-d)` does not shrink with
+    :math:`T`. Derived in the course from :func:`ridge_error_terms` (brief §2.4). ``n`` and ``T`` broadcast.
+    """
+    n = check_generations("n", n)
+    d = check_int("d", d, low=1)
+    T = _positive_array("T", T)
+    T0 = check_int("T0", T0, low=d + 1)
+    sigma, sigma0 = _noise(sigma, sigma0)
+    return (sigma**2 + n * sigma0**2 * (d + T) / (T0 - d)) / T
+
+
+def crossover_size(n, *, d, T0, sigma=1.0, sigma0=1.0):
+    r"""The sample size :math:`T^* = d + (T_0 - d)\sigma^2/(n\sigma_0^2)` where synthetic noise overtakes real noise.
+
+    For :math:`T \ll T^*` the clean rate survives with an inflated constant; beyond it a fixed schedule
+    :math:`\lambda = T^{-\ell_{crit}}` makes the error *rise* with :math:`T`. Infinite for :math:`n = 0` or
+    :math:`\sigma_0 = 0`. Course derivation (brief §2.4).
+    """
+    n = check_generations("n", n)
+    d = check_int("d", d, low=1)
+    T0 = check_int("T0", T0, low=d + 1)
+    sigma, sigma0 = _noise(sigma, sigma0)
+    with np.errstate(divide="ignore"):
+        return d + (T0 - d) * sigma**2 / (n * sigma0**2)
+
+
+def adaptive_lambda(n, *, T, d, T0, beta, r, sigma=1.0, sigma0=1.0, scale=1.0):
+    r"""The adaptive regularisation rule: the clean schedule with the real noise replaced by the effective noise.
+
+    .. math:: \lambda = \text{scale}\cdot V_{eff}^{\,\ell_{crit}},\qquad V_{eff} = [\sigma^2 + n\sigma_0^2(d+T)/(T_0-d)]/T.
+
+    At :math:`n = 0`, :math:`\sigma = 1` and scale 1 it is the clean schedule :math:`T^{-\ell_{crit}}`; with
+    synthetic data it multiplies it by :math:`(1 + n\sigma_0^2(d+T)/((T_0-d)\sigma^2))^{\ell_{crit}}`. The
+    paper prescribes adaptive regularisation; this exact rule is the course's (brief §2.4 measured
+    :math:`\lambda^*/V_{eff}^{2/3} \in [0.83, 0.91]` for :math:`\beta = 2, r = 0.5`).
+    """
+    scale = check_real("scale", scale, low=0, low_open=True)
+    veff = effective_noise(n, d=d, T=T, T0=T0, sigma=sigma, sigma0=sigma0)
+    return scale * veff ** critical_exponent(beta, r)
+
+
+def local_slope(x, y):
+    r"""Local log-log slopes :math:`\Delta\log y/\Delta\log x` between consecutive points, length ``len(x) - 1``."""
+    x, y = _positive_array("x", x), _positive_array("y", y)
+    if x.ndim != 1 or x.shape != y.shape or x.size < 2:
+        raise ValueError(f"x and y must be 1-D arrays of the same length >= 2, got shapes {x.shape} and {y.shape}.")
+    return np.diff(np.log(y)) / np.diff(np.log(x))
+
+
+# --------------------------------------------------------------------------------------------------
+# Strong model collapse: a fixed fraction of shifted labels (Dohmatob, Feng, Subramonian & Kempe 2025)
+# --------------------------------------------------------------------------------------------------
+
+def _check_mixture(d, p2, shift2, sigma):
+    d = check_int("d", d, low=1)
+    p2 = check_real("p2", p2, low=0, high=1)
+    shift2 = check_real("shift2", shift2, low=0)
+    sigma = check_real("sigma", sigma, low=0)
+    return d, p2, shift2, sigma
+
+
+def strong_collapse_error(T, *, d, p2, shift2=1.0, sigma=1.0):
+    r"""Approximate OLS test error on a fixed mixture: a fraction :math:`p_2` of the labels come from :math:`w_0+\delta`.
+
+    .. math:: \mathbb E\,\|\hat w - w_0\|_\Sigma^2 \approx p_2^2 c^2 + (\sigma^2 + p_1p_2c^2)\frac{d}{T-d-1},
+              \qquad c^2 = \|\delta\|_\Sigma^2,\; p_1 = 1-p_2.
+
+    OLS converges to :math:`w_0 + p_2\delta` (exactly in expectation, by exchangeability of the rows), so the
+    floor :math:`p_2^2c^2` stays whatever :math:`T`: any constant synthetic fraction stops the scaling law (the
+    paper's "strong model collapse"). The variance term treats the mismatch as extra noise of variance
+    :math:`p_1p_2c^2`: a course approximation, checked by :func:`simulate_mixture`.
+    """
+    d, p2, shift2, sigma = _check_mixture(d, p2, shift2, sigma)
+    T = _positive_array("T", T)
+    if np.any(T < d + 2):
+        raise ValueError(f"T must be >= d + 2 = {d + 2} (OLS on the mixture), got a minimum of {T.min():g}.")
+    return p2**2 * shift2 + (sigma**2 + (1 - p2) * p2 * shift2) * d / (T - d - 1)
+
+
+def simulate_mixture(T, *, d, p2, shift2=1.0, sigma=1.0, n_runs=100, seed=None):
+    r"""Simulate OLS on :math:`T` samples of which :math:`\lfloor p_2T\rceil` carry shifted labels; return the test errors.
+
+    :math:`\Sigma = I` without loss of generality (OLS is equivariant), :math:`\delta` of squared norm
+    ``shift2`` along the first axis. The two parts' Gram matrices are sampled from their Wishart laws.
+
+    Returns
+    -------
+    ndarray of shape (n_runs,)
+        :math:`\|\hat w - w_0\|^2` (with :math:`w_0 = 0`, again without loss of generality).
+    """
+    d, p2, shift2, sigma = _check_mixture(d, p2, shift2, sigma)
+    T = check_int("T", T, low=d + 2)
+    n_runs = check_int("n_runs", n_runs, low=1)
+    rng = make_rng(seed)
+    T2 = round(p2 * T)
+    delta = np.zeros(d)
+    delta[0] = np.sqrt(shift2)
+    ones = np.ones(d)
+    gram, rhs = np.zeros((n_runs, d, d)), np.zeros((n_runs, d))
+    for m, target in ((T - T2, np.zeros(d)), (T2, delta)):
+        if m == 0:
+            continue
+        kind, mat, _ = _draw_design(rng, n_runs, m, ones)
+        root = mat if kind == "primal" else np.swapaxes(mat, 1, 2)  # X^T X = root root^T
+        part = root @ np.swapaxes(root, 1, 2)
+        gram += part
+        rhs += part @ target + sigma * np.einsum("rij,rj->ri", root, rng.standard_normal(root.shape[::2]))
+    w = np.linalg.solve(gram, rhs[..., None])[..., 0]
+    return np.sum(w**2, axis=1)

@@ -1,0 +1,306 @@
+"""Figures and dashboards of the regression module (notebooks 06 and 07).
+
+The drawing functions take their simulations from small cached calls and their curves from the exact theory of
+:mod:`course.regression`, so the dashboards redraw in well under a second.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ipywidgets as widgets
+import numpy as np
+
+from .. import regression as reg
+from ..plots import COLORS, finish, theory_vs_simulation
+from .core import Dashboard
+
+__all__ = [
+    "isotropic_problem",
+    "power_law_problem",
+    "draw_chain",
+    "draw_lambda_curves",
+    "draw_tuned_vs_ridgeless",
+    "draw_error_terms",
+    "draw_overparam_chain",
+    "draw_eigendirection_decay",
+    "draw_power_law",
+    "draw_power_law_simulation",
+    "draw_strong_collapse",
+    "chain_dashboard",
+    "ridge_dashboard",
+    "overparam_dashboard",
+    "power_law_dashboard",
+]
+
+GENERATIONS = (0, 1, 2, 4, 8)
+
+
+def isotropic_problem(d=100, T=200, T0=400):
+    """The notebooks' ridge example: :math:`\\Sigma = I`, :math:`\\|w_0\\| = 1` spread evenly (brief §3-B)."""
+    return dict(eigs=np.ones(d), w0=np.full(d, 1 / np.sqrt(d)), T=T, T0=T0)
+
+
+def power_law_problem(d=3000, beta=2.0, r=0.5, T0=6000):
+    """The notebooks' power-law example: :math:`\\lambda_i = i^{-\\beta}`, :math:`\\lambda_ic_i^2 = i^{-(1+2\\beta r)}`."""
+    return dict(eigs=reg.power_law_spectrum(d, beta), w0=reg.power_law_target(d, beta, r), T0=T0)
+
+
+@lru_cache(maxsize=32)
+def _chain_runs(n_generations, d, T, T0, sigma0, lam, n_runs, seed):
+    return reg.simulate_chain(n_generations, d=d, T=T, T0=T0, sigma0=sigma0, lam=lam, n_runs=n_runs, seed=seed)
+
+
+def _mean_and_spread(errors):
+    return errors.mean(axis=0), 2 * errors.std(axis=0, ddof=1) / np.sqrt(errors.shape[0])
+
+
+def draw_chain(ax, *, d=50, T=200, T0=200, sigma0=1.0, lam=0.0, n_generations=10, n_runs=100, seed=0):
+    """Downstream test error against the generation n: simulation (mean ± 2 s.e.) and theory (Sigma = I).
+
+    The theory is the exact ridgeless formula when ``lam == 0``, else the ridge deterministic equivalent.
+    """
+    errors = _chain_runs(n_generations, d, T, T0, float(sigma0), float(lam), n_runs, seed)
+    gens = np.arange(n_generations + 1)
+    mean, spread = _mean_and_spread(errors)
+    if lam == 0:
+        theory = reg.chain_error_theory(gens, d=d, T=T, T0=T0, sigma0=sigma0)
+        label = "ridgeless"
+    else:
+        theory = reg.ridge_error_theory(lam, gens, sigma0=sigma0, **isotropic_problem(d, T, T0))
+        label = f"ridge λ={lam:.3g}"
+    theory_vs_simulation(ax, gens, mean, theory, spread=spread, label=label, color=COLORS[0])
+    ax.axhline(1.0, color=COLORS[7], lw=0.8, ls=":", label=r"null risk $\|w_0\|^2$")
+    ax.set_ylim(0, None)
+    finish(ax, xlabel="generation $n$ the downstream model learns from",
+           ylabel=r"test error $\|\hat w_n^{pred} - w_0\|^2$", title=f"d={d}, T={T}, T0={T0}, σ0={sigma0:g}")
+    slope = np.polyfit(gens, theory, 1)[0]
+    return (f"d={d}, T={T}, T0={T0}, σ0={sigma0:g}, λ={lam:.3g}: E(n={n_generations}) = {mean[-1]:.3f} sim, "
+            f"{theory[-1]:.3f} theory; {slope:.3f} per generation")
+
+
+def draw_lambda_curves(ax, *, d=100, T=200, T0=400, sigma0=1.0, generations=GENERATIONS, n_runs=0, seed=0):
+    """Ridge test error against λ for several n: theory (dashed), optimum (star), simulation if ``n_runs > 0``."""
+    problem = isotropic_problem(d, T, T0)
+    lams = np.logspace(-2, 1.5, 60)
+    gens = np.asarray(generations)
+    theory = reg.ridge_error_theory(lams, gens[:, None], sigma0=sigma0, **problem)
+    lam_star = reg.optimal_lambda(gens, sigma0=sigma0, **problem)
+    best = reg.tuned_ridge_error(gens, sigma0=sigma0, **problem)
+    if n_runs:
+        grid = lams[::6]
+        runs = reg.simulate_chain(int(gens.max()), d=d, T=T, T0=T0, sigma0=sigma0, lam=grid, n_runs=n_runs,
+                                  seed=seed)
+        sim_mean, sim_spread = _mean_and_spread(runs[:, gens])
+    for i, (n, color) in enumerate(zip(gens, COLORS, strict=False)):
+        if n_runs:
+            theory_vs_simulation(ax, grid, sim_mean[i], theory[i], x_theory=lams, spread=sim_spread[i],
+                                 label=f"n={n}", color=color)
+        else:
+            ax.plot(lams, theory[i], "--", color=color, label=f"n={n} (theory)")
+        ax.plot(lam_star[i], best[i], "*", color=color, ms=12, mec="black", mew=0.6, zorder=4)
+    ax.axhline(1.0, color=COLORS[7], lw=0.8, ls=":", label="null risk")
+    ax.set_ylim(0, min(2.5, theory.max() * 1.05))
+    finish(ax, xlabel="ridge penalty λ", ylabel="test error", logx=True,
+           title=f"U-shaped error; ★ = best λ (d={d}, T={T}, T0={T0})")
+    return "best λ: " + ", ".join(f"n={n}: {lam:.2f}" for n, lam in zip(gens, lam_star, strict=True))
+
+
+def draw_tuned_vs_ridgeless(ax, *, d=100, T=200, T0=400, sigma0=1.0, n_max=10):
+    """Ridgeless (linear growth), tuned ridge (sublinear, below the null risk) and the null risk, against n."""
+    gens = np.arange(n_max + 1)
+    problem = isotropic_problem(d, T, T0)
+    ridgeless = reg.chain_error_theory(gens, d=d, T=T, T0=T0, sigma0=sigma0)
+    tuned = reg.tuned_ridge_error(gens, sigma0=sigma0, **problem)
+    ax.plot(gens, ridgeless, "--o", color=COLORS[3], label="ridgeless (exact)")
+    ax.plot(gens, tuned, "--s", color=COLORS[0], label="ridge with the best λ for each n")
+    ax.axhline(1.0, color=COLORS[7], lw=0.8, ls=":", label=r"null risk $\|w_0\|^2$")
+    finish(ax, xlabel="generation $n$", ylabel="test error (theory)", title="Regularisation mitigates, not cures")
+    return f"n={n_max}: ridgeless {ridgeless[-1]:.3f}, tuned ridge {tuned[-1]:.3f}, null risk 1"
+
+
+def draw_error_terms(ax, *, n=4, d=100, T=200, T0=400, sigma0=1.0):
+    """The terms of the ridge error against λ: clean bias, clean variance and the two parts of Delta_n."""
+    problem = isotropic_problem(d, T, T0)
+    lams = np.logspace(-2, 1.5, 60)
+    bias, variance, _ = reg.ridge_error_terms(lams, n, sigma0=sigma0, **problem)
+    noise_like, bias_like = reg.collapse_term_parts(lams, n, eigs=problem["eigs"], T=T, T0=T0, sigma0=sigma0)
+    parts = (("clean bias B", bias), ("clean variance V", variance),
+             (r"$\Delta_n$: extra label noise", noise_like), (r"$\Delta_n$: bias on the fake target", bias_like))
+    ax.stackplot(lams, *[p for _, p in parts], labels=[name for name, _ in parts], colors=COLORS[:4], alpha=0.75)
+    total = sum(p for _, p in parts)
+    ax.plot(lams, total, "k--", lw=1, label="total")
+    finish(ax, xlabel="ridge penalty λ", ylabel="test error (theory)", logx=True,
+           title=f"What the error is made of (n={n})")
+    i = np.argmin(total)
+    return (f"n={n}: at the best λ={lams[i]:.2f}: B={bias[i]:.3f}, V={variance[i]:.3f}, "
+            f"noise-like Δ={noise_like[i]:.3f}, bias-like Δ={bias_like[i]:.3f}")
+
+
+@lru_cache(maxsize=32)
+def _overparam_runs(n_generations, d, T0, sigma0, n_runs, seed):
+    return reg.simulate_chain(n_generations, d=d, T=None, T0=T0, sigma0=sigma0, n_runs=n_runs, seed=seed)
+
+
+def draw_overparam_chain(ax, *, d=100, T0=50, sigma0=0.0, n_generations=10, n_runs=100, seed=0):
+    """Error of over-parameterised generators against n: simulation and the exact Sigma = I formula."""
+    gens = np.arange(n_generations + 1)
+    mean, spread = _mean_and_spread(_overparam_runs(n_generations, d, T0, float(sigma0), n_runs, seed))
+    if sigma0 == 0 or T0 > d - 2:
+        theory = reg.noise_free_overparam_error(gens, d=d, T0=min(T0, d))
+        label = "noise-free theory" if sigma0 == 0 else "theory without the noise term"
+    else:
+        theory = reg.overparam_error(gens, d=d, T0=T0, sigma0=sigma0)
+        label = "theory"
+    theory_vs_simulation(ax, gens, mean, theory, spread=spread, label=f"T0={T0}", color=COLORS[2])
+    ax.plot([], [], "--", color=COLORS[2], label=label)
+    ax.axhline(1.0, color=COLORS[7], lw=0.8, ls=":", label=r"null risk $\|w_0\|^2$")
+    finish(ax, xlabel="generation $n$", ylabel=r"$\|\hat w_n - w_0\|^2$",
+           title=f"Over-parameterised generators (d={d}, T0={T0}, σ0={sigma0:g})")
+    return (f"d={d}, T0={T0}, σ0={sigma0:g}: retention T0/d={T0 / d:.2f} per generation; "
+            f"E(n={n_generations}) = {mean[-1]:.3f} sim, {theory[-1]:.3f} theory")
+
+
+def draw_eigendirection_decay(ax, *, d=200, T0=100, beta=1.0, generations=(1, 3, 10), n_runs=100, seed=0):
+    """Mean surviving fraction of each eigen-component of w0 after n noise-free generations, by eigenvalue rank."""
+    eigs = reg.power_law_spectrum(d, beta)
+    weights = reg.chain_weights(max(generations), d=d, T0=T0, sigma0=0.0, cov=eigs, w0=np.ones(d), n_runs=n_runs,
+                                seed=seed)
+    ranks = np.arange(1, d + 1)
+    shown = np.unique(np.geomspace(1, d, 25).astype(int)) - 1
+    theory = reg.eigendirection_decay(np.asarray(generations), eigs=eigs, T0=T0)
+    for g, row, color in zip(generations, theory, COLORS, strict=False):
+        theory_vs_simulation(ax, ranks[shown], weights[:, g, shown].mean(axis=0), row, x_theory=ranks,
+                             label=f"n={g}", color=color)
+    finish(ax, xlabel=r"eigen-direction $i$ (variance $\lambda_i = i^{-\beta}$)",
+           ylabel=r"$\mathbb{E}[\hat w_n]_i / w_{0,i}$", logx=True,
+           title=f"Tail directions are forgotten first (d={d}, T0={T0}, β={beta:g})")
+    half = ranks[np.argmax(theory[-1] < 0.5)] if np.any(theory[-1] < 0.5) else d
+    return f"d={d}, T0={T0}, β={beta:g}: after n={generations[-1]} directions beyond i≈{half} keep < half"
+
+
+SCHEDULES = ("fixed", "tuned", "adaptive")
+
+
+def draw_power_law(ax, *, beta=2.0, r=0.5, generations=(0, 1, 10), schedule="fixed", sigma0=1.0, d=1000, T0=2000,
+                   n_points=25):
+    """Theory of the test error against T on a power-law spectrum, for a λ schedule: fixed, tuned or adaptive.
+
+    ``fixed``: :math:`\\lambda = T^{-\\ell_{crit}}`; ``tuned``: the best λ for each (n, T); ``adaptive``: the
+    course's rule :func:`course.regression.adaptive_lambda`. Dotted verticals mark the crossover :math:`T^*`.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}.")
+    problem = power_law_problem(d, beta, r, T0)
+    T = np.logspace(2, 6, n_points)
+    gens = np.asarray(generations)[:, None]
+    ell = reg.critical_exponent(beta, r)
+    if schedule == "tuned":
+        errors = reg.tuned_ridge_error(gens, T=T, sigma0=sigma0, **problem)
+    else:
+        lam = T**-ell if schedule == "fixed" else reg.adaptive_lambda(gens, T=T, d=d, T0=T0, beta=beta, r=r,
+                                                                       sigma0=sigma0)
+        errors = reg.ridge_error_theory(lam, gens, T=T, sigma0=sigma0, **problem)
+    for g, row, color in zip(generations, errors, COLORS, strict=False):
+        ax.plot(T, row, "--", color=color, label=f"n={g}")
+        crossover = reg.crossover_size(g, d=d, T0=T0, sigma0=sigma0) if sigma0 > 0 else np.inf
+        if g > 0 and np.isfinite(crossover):
+            ax.axvline(crossover, color=color, lw=0.8, ls=":")
+    rate = reg.clean_rate(beta, r)
+    ax.plot(T, errors[0, 0] * (T / T[0]) ** -rate, color=COLORS[7], lw=0.8, label=f"slope −{rate:.2f}")
+    finish(ax, xlabel="downstream sample size T", ylabel="test error (theory)", loglog=True,
+           title=f"β={beta:g}, r={r:g}, ℓ_crit={ell:.2f}, λ {schedule} (d={d}, T0={T0})")
+    best = T[np.argmin(errors, axis=1)]
+    return f"β={beta:g}, r={r:g}, λ {schedule}: " + ", ".join(
+        f"n={g}: E(1e6)={row[-1]:.2e}, min at T≈{b:.2g}" for g, row, b in zip(generations, errors, best, strict=True))
+
+
+def draw_power_law_simulation(ax, *, d=200, T0=400, beta=2.0, r=0.5, sizes=(100, 300, 1000, 3000),
+                              generations=(0, 1, 5), n_runs=30, seed=0):
+    """A moderate simulation of the fixed schedule λ = T^-ℓcrit against the theory at the same d."""
+    problem = power_law_problem(d, beta, r, T0)
+    ell = reg.critical_exponent(beta, r)
+    gens = np.asarray(generations)
+    sims = np.stack([reg.simulate_chain(int(gens.max()), d=d, T=T, T0=T0, lam=T**-ell, cov=problem["eigs"],
+                                        w0=problem["w0"], n_runs=n_runs, seed=seed + i)[:, gens]
+                     for i, T in enumerate(sizes)], axis=-1)  # (runs, generations, sizes)
+    mean, spread = _mean_and_spread(sims)
+    T_fine = np.logspace(np.log10(sizes[0]), np.log10(sizes[-1]), 30)
+    theory = reg.ridge_error_theory(T_fine**-ell, gens[:, None], T=T_fine, **problem)
+    for i, (g, color) in enumerate(zip(gens, COLORS, strict=False)):
+        theory_vs_simulation(ax, sizes, mean[i], theory[i], x_theory=T_fine, spread=spread[i], label=f"n={g}",
+                             color=color)
+    finish(ax, xlabel="downstream sample size T", ylabel="test error", loglog=True,
+           title=f"Simulation, $\\lambda = T^{{-{ell:.2f}}}$ (d={d}, T0={T0}, {n_runs} runs)")
+    return f"d={d}, T0={T0}: n={gens[-1]}: E(T={sizes[-2]})={mean[-1, -2]:.3f}, E(T={sizes[-1]})={mean[-1, -1]:.3f}"
+
+
+def draw_strong_collapse(ax, *, d=50, fractions=(0.0, 0.01, 0.1), shift2=1.0, sizes=(100, 300, 1000, 3000, 10000,
+                                                                                    30000, 100000), n_runs=100, seed=0):
+    """OLS on a fixed mixture with a fraction p2 of shifted labels: the error floors at p2² c²."""
+    T_fine = np.logspace(np.log10(sizes[0]), np.log10(sizes[-1]), 40)
+    for p2, color in zip(fractions, COLORS, strict=False):
+        sims = np.stack([reg.simulate_mixture(T, d=d, p2=p2, shift2=shift2, n_runs=n_runs, seed=seed + i)
+                         for i, T in enumerate(sizes)], axis=-1)
+        mean, spread = _mean_and_spread(sims)
+        theory = reg.strong_collapse_error(T_fine, d=d, p2=p2, shift2=shift2)
+        theory_vs_simulation(ax, sizes, mean, theory, x_theory=T_fine, spread=spread, label=f"p2={p2:g}",
+                             color=color)
+        if p2 > 0:
+            ax.axhline(p2**2 * shift2, color=color, lw=0.8, ls=":")
+    finish(ax, xlabel="training set size T", ylabel="test error", loglog=True,
+           title=f"A fixed fake fraction p2 stops scaling (d={d}, c²={shift2:g})")
+    return "floors p2²c²: " + ", ".join(f"p2={p2:g}: {p2**2 * shift2:.1e}" for p2 in fractions)
+
+
+def _size_slider(value, description, low=30, high=1000, step=10):
+    return widgets.IntSlider(value=value, min=low, max=high, step=step, description=description)
+
+
+def chain_dashboard(d=20, T=60, T0=60, sigma0=1.0, lam=0.0):
+    """n, T, T0, σ0 and λ of the chain (d = 20 keeps the simulation fast); theory redrawn with it."""
+    controls = {
+        "T": _size_slider(T, "T", low=d + 2, high=400, step=2),
+        "T0": _size_slider(T0, "T0", low=d + 2, high=400, step=2),
+        "sigma0": widgets.FloatSlider(value=sigma0, min=0.0, max=2.0, step=0.1, description="σ0"),
+        "lam": widgets.SelectionSlider(options=[0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0], value=lam, description="λ"),
+    }
+    return Dashboard(lambda ax, **v: draw_chain(ax, d=d, n_runs=100, **v), controls)
+
+
+def ridge_dashboard(T=200, T0=400, sigma0=1.0):
+    """T, T0 and σ0 of the U-shaped ridge curves (theory, d = 100)."""
+    controls = {
+        "T": _size_slider(T, "T", low=50, high=1000),
+        "T0": _size_slider(T0, "T0", low=110, high=2000),
+        "sigma0": widgets.FloatSlider(value=sigma0, min=0.0, max=2.0, step=0.1, description="σ0"),
+    }
+    return Dashboard(lambda ax, **v: draw_lambda_curves(ax, **v), controls)
+
+
+def overparam_dashboard(T0=50, sigma0=0.0, beta=1.0):
+    """T0 and σ0 of over-parameterised generators (d = 100), and the spectrum exponent β of the decay panel."""
+    controls = {
+        "T0": widgets.IntSlider(value=T0, min=10, max=90, step=5, description="T0"),
+        "sigma0": widgets.FloatSlider(value=sigma0, min=0.0, max=1.0, step=0.1, description="σ0"),
+        "beta": widgets.FloatSlider(value=beta, min=0.5, max=2.0, step=0.25, description="β"),
+    }
+
+    def draw(axes, *, T0, sigma0, beta):
+        left = draw_overparam_chain(axes[0], d=100, T0=T0, sigma0=sigma0, n_runs=60)
+        draw_eigendirection_decay(axes[1], d=100, T0=T0, beta=beta, n_runs=30)
+        return left
+
+    return Dashboard(draw, controls, ncols=2)
+
+
+def power_law_dashboard(beta=2.0, r=0.5, n=1, sigma0=1.0, schedule="fixed"):
+    """Capacity β, source r, generations n, σ0 and the λ schedule (theory at d = 1000, T0 = 2000)."""
+    controls = {
+        "beta": widgets.FloatSlider(value=beta, min=1.25, max=4.0, step=0.25, description="β"),
+        "r": widgets.FloatSlider(value=r, min=0.25, max=1.5, step=0.25, description="r"),
+        "n": widgets.IntSlider(value=n, min=1, max=20, description="n"),
+        "sigma0": widgets.FloatSlider(value=sigma0, min=0.1, max=2.0, step=0.1, description="σ0"),
+        "schedule": widgets.ToggleButtons(options=SCHEDULES, value=schedule, description="λ"),
+    }
+    return Dashboard(lambda ax, *, n, **v: draw_power_law(ax, generations=(0, n), n_points=17, **v), controls)
