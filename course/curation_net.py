@@ -1,0 +1,353 @@
+"""The PyTorch miniature of verified synthetic data: curated labels beat the generator that wrote them.
+
+A course design (``shared/science/curation.md`` §3.3), a small stand-in for the paper's eigenvalue and news
+summarisation experiments (Feng et al., ICLR 2025, §3 and §6): a fixed random *teacher* defines the truth; a
+*generator* MLP trained on a few hundred clean pairs labels a pool of fresh inputs by sampling from its softmax;
+*verifiers* keep or drop each generated pair (or pick one of K samples); a *student* MLP is trained on the kept
+pairs only and scored on clean test points. Everything is seeded; one torch thread on small CPUs; the GPU when
+there is one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from scipy import stats
+from torch import nn
+from tqdm.auto import tqdm
+
+from ._validate import check_choice, check_int, check_real
+from .curation import estimate_keep_rates
+from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator, train_model
+
+__all__ = ["CONFIGS", "FILTERS", "Miniature", "make_teacher", "train_classifier", "StackedMLP", "train_students",
+           "sample_candidates",
+           "best_of_k", "noisy_oracle_keep", "filter_verifiers", "run_miniature", "spearman"]
+
+#: Sizes of the miniature. "quick" is the design of curation.md §3.3 (generator 20-128-128-10 on 500 clean pairs,
+#: a pool of 20 000, students trained for 1 000 steps) with narrower students (width 64), all trained side by
+#: side, so that one seed takes about 10 s on a 2-core CPU; "full" has a 100 000 pool, width-128 students and
+#: 4 000 steps (meant for a GPU).
+CONFIGS = {
+    "quick": dict(d_in=20, n_classes=10, scale=0.35, generator_hidden=128, hidden=64, n_clean=500, n_pool=20_000,
+                  n_test=10_000, k=4, generator_steps=400, student_steps=1_000, batch_size=256, lr=2e-3),
+    "full": dict(d_in=20, n_classes=10, scale=0.35, generator_hidden=128, hidden=128, n_clean=500, n_pool=100_000,
+                 n_test=50_000, k=4, generator_steps=400, student_steps=4_000, batch_size=256, lr=2e-3),
+}
+
+#: The keep/drop verifiers, from weakest to strongest on the course's runs.
+FILTERS = ("none", "self-confidence", "noisy oracle (eps=0.3)", "weak model", "noisy oracle (eps=0.1)", "oracle")
+
+
+def make_teacher(*, d_in=20, width=64, n_classes=10, scale=0.35, seed=0):
+    """A fixed random network ``tanh(x W1 + b1) W2``; its argmax is the true class of ``x``.
+
+    ``W1, b1 ~ N(0, scale^2)`` and ``W2 ~ N(0, 1/width)``: ``scale`` sets how curved the class boundaries are, and so
+    how hard the task is for a generator trained on a few hundred pairs (0.35 gives it about 70% accuracy).
+    """
+    d_in, width = check_int("d_in", d_in, low=1), check_int("width", width, low=1)
+    n_classes = check_int("n_classes", n_classes, low=2)
+    scale = check_real("scale", scale, low=0, low_open=True)
+    gen = torch_generator(seed)
+    teacher = nn.Sequential(nn.Linear(d_in, width), nn.Tanh(), nn.Linear(width, n_classes))
+    with torch.no_grad():
+        teacher[0].weight.copy_(scale * torch.randn(width, d_in, generator=gen))
+        teacher[0].bias.copy_(scale * torch.randn(width, generator=gen))
+        teacher[2].weight.copy_(torch.randn(n_classes, width, generator=gen) / width**0.5)
+        teacher[2].bias.zero_()
+    return teacher.eval()
+
+
+def _labels(model, x):
+    with torch.no_grad():
+        return model(x).argmax(dim=1)
+
+
+def train_classifier(x, y, *, steps, n_classes=10, hidden=64, batch_size=256, lr=2e-3, seed=0, device=None,
+                     progress=False, desc="training"):
+    """Train an MLP ``d_in-hidden-hidden-classes`` with Adam for about ``steps`` mini-batch steps.
+
+    :func:`course.nets.train_model` counts epochs; the miniature fixes the number of steps so that students
+    trained on differently sized kept sets get the same optimisation budget.
+    """
+    steps = check_int("steps", steps, low=1)
+    if len(x) == 0:
+        raise ValueError("x must hold at least one training pair (did the verifier keep nothing?).")
+    n_classes = check_int("n_classes", n_classes, low=2)
+    model = MLP([x.shape[1], hidden, hidden, n_classes], seed=seed).to(get_device(device))
+    per_epoch = -(-len(x) // batch_size)
+    train_model(model, x, y, epochs=max(1, round(steps / per_epoch)), batch_size=batch_size, lr=lr, seed=seed,
+                progress=progress, desc=desc)
+    return model
+
+
+class StackedMLP(nn.Module):
+    """``S`` independent MLPs ``d_in-hidden-hidden-classes`` evaluated together with batched matrix products.
+
+    Training the students of the miniature side by side costs little more than training one on a small CPU,
+    where the per-step overhead of tiny networks dominates. Summing the students' losses gives each its own
+    gradient, and Adam is elementwise, so this is exactly ``S`` separately trained networks. Student ``s`` is
+    initialised like ``MLP([d_in, hidden, hidden, classes], seed=seeds[s])``.
+    """
+
+    def __init__(self, d_in, hidden, n_classes, seeds):
+        super().__init__()
+        if len(seeds) == 0:
+            raise ValueError("seeds must list one seed per student, got an empty sequence.")
+        nets = [MLP([d_in, hidden, hidden, n_classes], seed=int(s)) for s in seeds]
+        linears = [[m for m in net.net if isinstance(m, nn.Linear)] for net in nets]
+        self.weights = nn.ParameterList(
+            [nn.Parameter(torch.stack([layers[i].weight.T for layers in linears])) for i in range(3)])
+        self.biases = nn.ParameterList(
+            [nn.Parameter(torch.stack([layers[i].bias[None] for layers in linears])) for i in range(3)])
+
+    def forward(self, x):
+        """``x`` of shape (S, B, d_in) -> logits of shape (S, B, classes)."""
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            x = torch.baddbmm(b, x, w)
+            if i < 2:
+                x = torch.relu(x)
+        return x
+
+
+def train_students(x, labels, keeps, *, steps, n_classes=10, hidden=64, batch_size=256, lr=2e-3, seed=0,
+                   progress=False):
+    """Train one student per training set, all at once; return the :class:`StackedMLP`.
+
+    Parameters
+    ----------
+    x : Tensor, shape (n, d_in)
+        The pool of inputs.
+    labels : LongTensor, shape (S, n)
+        The label each training set gives each input.
+    keeps : BoolTensor, shape (S, n)
+        Which inputs each training set keeps (at least one each).
+    steps : int
+        Adam steps; each student draws ``batch_size`` of its kept pairs (with replacement) per step.
+    """
+    steps = check_int("steps", steps, low=1)
+    counts = keeps.sum(dim=1)
+    if torch.any(counts == 0):
+        raise ValueError(f"every training set must keep at least one pair, got counts {counts.tolist()}.")
+    n_sets = keeps.shape[0]
+    # Row s lists the kept indices of set s first (a stable sort puts True before False).
+    order = torch.sort((~keeps).to(torch.int8), dim=1, stable=True).indices
+    model = StackedMLP(x.shape[1], hidden, n_classes, seeds=[seed + i for i in range(n_sets)]).to(x.device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    gen = torch_generator(seed, device=x.device)
+    for _ in tqdm(range(steps), desc="students", disable=not progress, leave=False):
+        pos = (torch.rand(n_sets, batch_size, generator=gen, device=x.device) * counts[:, None]).long()
+        idx = order.gather(1, pos)
+        logits = model(x[idx])
+        loss = nn.functional.cross_entropy(logits.reshape(-1, n_classes), labels.gather(1, idx).reshape(-1))
+        optimiser.zero_grad()
+        (loss * n_sets).backward()  # the mean over sets times S: each student's own mean loss
+        optimiser.step()
+    return model.eval()
+
+
+def sample_candidates(model, x, *, k=1, seed=0):
+    """Sample ``k`` labels per input from the model's softmax (temperature 1) and return their probabilities.
+
+    Returns
+    -------
+    labels : LongTensor, shape (n, k)
+    probs : Tensor, shape (n, k)
+        The model's probability of each sampled label (the "likelihood" a self-verifier sees).
+    """
+    k = check_int("k", k, low=1)
+    with torch.no_grad():
+        probs = torch.softmax(model(x), dim=1)
+    gen = torch_generator(seed, device=x.device)
+    labels = torch.multinomial(probs, k, replacement=True, generator=gen)
+    return labels, probs.gather(1, labels)
+
+
+def best_of_k(candidates, scores, *, min_score=-np.inf):
+    """Select, for each input, the candidate with the highest score; drop inputs whose best score is too low.
+
+    ``scores = (candidate == truth)`` with ``min_score = 0.5`` is the oracle best-of-K (keep a correct candidate
+    if there is one); ``scores =`` the generator's probabilities with no minimum is self-selection by likelihood.
+
+    Parameters
+    ----------
+    candidates : array_like or Tensor, shape (n, k)
+    scores : array_like or Tensor, shape (n, k)
+    min_score : float
+        Inputs whose best score is not above ``min_score`` are dropped.
+
+    Returns
+    -------
+    chosen : same type as candidates, shape (n,)
+    keep : same type (bool), shape (n,)
+    """
+    min_score = check_real("min_score", float(min_score)) if np.isfinite(min_score) else -np.inf
+    if tuple(candidates.shape) != tuple(scores.shape) or len(candidates.shape) != 2:
+        raise ValueError(f"candidates and scores must be 2-D of the same shape, got {tuple(candidates.shape)} "
+                         f"and {tuple(scores.shape)}.")
+    if isinstance(candidates, torch.Tensor):
+        best = torch.as_tensor(scores).float().argmax(dim=1, keepdim=True)
+        return candidates.gather(1, best)[:, 0], torch.as_tensor(scores).float().gather(1, best)[:, 0] > min_score
+    candidates, scores = np.asarray(candidates), np.asarray(scores, dtype=float)
+    best = scores.argmax(axis=1)[:, None]
+    return np.take_along_axis(candidates, best, 1)[:, 0], np.take_along_axis(scores, best, 1)[:, 0] > min_score
+
+
+def noisy_oracle_keep(correct, eps, *, seed=0):
+    """An oracle whose keep decision is wrong with probability ``eps``: ``phi = 1 - eps``, ``psi = eps``."""
+    eps = check_real("eps", eps, low=0, high=1)
+    gen = torch_generator(seed, device=correct.device)
+    flip = torch.rand(correct.shape, generator=gen, device=correct.device) < eps
+    return correct ^ flip
+
+
+def filter_verifiers(y_syn, y_true, generator_probs, weak_probs, *, seed=0):
+    """Keep bits of the six keep/drop verifiers of the miniature, by name (see :data:`FILTERS`).
+
+    Parameters
+    ----------
+    y_syn, y_true : LongTensor, shape (n,)
+        Generated and true labels.
+    generator_probs, weak_probs : Tensor, shape (n, classes)
+        Softmax outputs of the generator and of the weak independent model on the same inputs.
+    """
+    if not (len(y_syn) == len(y_true) == len(generator_probs) == len(weak_probs)):
+        raise ValueError(f"y_syn, y_true, generator_probs and weak_probs must have the same length, got "
+                         f"{len(y_syn)}, {len(y_true)}, {len(generator_probs)} and {len(weak_probs)}.")
+    correct = y_syn == y_true
+    own = generator_probs.gather(1, y_syn[:, None])[:, 0]
+    weak = weak_probs.gather(1, y_syn[:, None])[:, 0]
+    return {
+        "none": torch.ones_like(correct),
+        "self-confidence": own > 0.5,
+        "noisy oracle (eps=0.3)": noisy_oracle_keep(correct, 0.3, seed=seed),
+        "weak model": weak > 0.5,
+        "noisy oracle (eps=0.1)": noisy_oracle_keep(correct, 0.1, seed=seed + 1),
+        "oracle": correct,
+    }
+
+
+def spearman(a, b):
+    """Spearman rank correlation of two sequences (ties averaged)."""
+    if len(a) != len(b) or len(a) < 2:
+        raise ValueError(f"a and b must have the same length, at least 2, got {len(a)} and {len(b)}.")
+    return float(stats.spearmanr(np.asarray(a, dtype=float), np.asarray(b, dtype=float)).statistic)
+
+
+@dataclass
+class Miniature:
+    """Results of one run of the miniature.
+
+    ``table`` maps each training set (the six filters, the two best-of-K selectors and the clean labels) to a
+    dict with ``phi``, ``psi``, ``p_star`` (NaN where undefined), ``kept`` and ``accuracy`` (student test
+    accuracy); ``generator`` and ``weak`` are the accuracies of those models' greedy labels, ``error_rate`` the
+    generator's sampled error rate on the pool and ``pass_at_k`` the fraction of inputs with a correct candidate.
+    ``keeps`` holds each filter's keep bits on the pool and ``correct`` whether each generated label is right
+    (numpy arrays, for audits).
+    """
+
+    size: str
+    seed: int
+    generator: float
+    weak: float
+    error_rate: float
+    pass_at_k: float
+    table: dict = field(default_factory=dict)
+    keeps: dict = field(default_factory=dict, repr=False)
+    correct: np.ndarray = field(default=None, repr=False)
+    seconds: float = float("nan")
+
+    def __post_init__(self):
+        check_choice("size", self.size, SIZES)
+
+    def filters(self):
+        """``(p_star, accuracy)`` arrays over the keep/drop verifiers, in :data:`FILTERS` order."""
+        return (np.array([self.table[name]["p_star"] for name in FILTERS]),
+                np.array([self.table[name]["accuracy"] for name in FILTERS]))
+
+    def __str__(self):
+        lines = [f"size={self.size}, seed={self.seed}: generator {self.generator:.3f}, weak model {self.weak:.3f}, "
+                 f"p={self.error_rate:.2f}, pass@k={self.pass_at_k:.3f}",
+                 f"{'training data':<28}{'phi':>6}{'psi':>6}{'p*':>6}{'kept':>8}{'student':>9}"]
+        for name, row in self.table.items():
+            rates = "".join(f"{row[key]:6.2f}" if np.isfinite(row[key]) else f"{'':6}" for key in ("phi", "psi", "p_star"))
+            lines.append(f"{name:<28}{rates}{row['kept']:8d}{row['accuracy']:9.3f}")
+        return "\n".join(lines)
+
+
+def run_miniature(size="quick", *, seed=0, device=None, progress=False):
+    """Run the miniature end to end: teacher, generator, verifiers, one student per training set.
+
+    Parameters
+    ----------
+    size : {"quick", "full"}
+        See :data:`CONFIGS`.
+    seed : int
+        Seeds the teacher, the data, the models and every sampling step.
+    device : None, str or torch.device
+        ``None`` picks CUDA when available.
+    progress : bool
+        Show a progress bar over the students' training steps.
+
+    Returns
+    -------
+    Miniature
+    """
+    check_choice("size", size, SIZES)
+    seed = check_int("seed", seed, low=0)
+    start = time.perf_counter()
+    cfg = CONFIGS[size]
+    device = get_device(device)
+    if device.type == "cpu":
+        set_torch_threads()
+    gen = torch_generator(seed)
+    teacher = make_teacher(d_in=cfg["d_in"], n_classes=cfg["n_classes"], scale=cfg["scale"], seed=seed)
+
+    def inputs(n):
+        x = torch.randn(n, cfg["d_in"], generator=gen)
+        return x.to(device), _labels(teacher, x).to(device)
+
+    train_kw = dict(n_classes=cfg["n_classes"], batch_size=cfg["batch_size"], lr=cfg["lr"], device=device)
+    (x_clean, y_clean), (x_weak, y_weak) = inputs(cfg["n_clean"]), inputs(cfg["n_clean"])
+    x_pool, y_pool = inputs(cfg["n_pool"])
+    x_test, y_test = inputs(cfg["n_test"])
+    generator = train_classifier(x_clean, y_clean, steps=cfg["generator_steps"],
+                                 hidden=cfg["generator_hidden"], seed=seed, **train_kw)
+    weak = train_classifier(x_weak, y_weak, steps=cfg["generator_steps"],
+                            hidden=cfg["generator_hidden"], seed=seed + 1000, **train_kw)
+
+    def accuracy(model):
+        return float((_labels(model, x_test) == y_test).float().mean())
+
+    candidates, cand_probs = sample_candidates(generator, x_pool, k=cfg["k"], seed=seed)
+    y_syn = candidates[:, 0]
+    with torch.no_grad():
+        gen_probs, weak_probs = torch.softmax(generator(x_pool), 1), torch.softmax(weak(x_pool), 1)
+    correct = y_syn == y_pool
+    training_sets = {name: (y_syn, keep) for name, keep in
+                     filter_verifiers(y_syn, y_pool, gen_probs, weak_probs, seed=seed).items()}
+    training_sets["self best-of-k (likelihood)"] = best_of_k(candidates, cand_probs)
+    training_sets["oracle best-of-k"] = best_of_k(candidates, (candidates == y_pool[:, None]).float(), min_score=0.5)
+    training_sets["clean labels"] = (y_pool, torch.ones_like(correct))
+
+    result = Miniature(size, seed, accuracy(generator), accuracy(weak), float(1 - correct.float().mean()),
+                       float((candidates == y_pool[:, None]).any(1).float().mean()))
+    names = list(training_sets)
+    labels = torch.stack([training_sets[name][0] for name in names])
+    keeps = torch.stack([training_sets[name][1] for name in names])
+    students = train_students(x_pool, labels, keeps, steps=cfg["student_steps"], n_classes=cfg["n_classes"],
+                              hidden=cfg["hidden"], batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed + 1,
+                              progress=progress)
+    with torch.no_grad():
+        student_acc = (students(x_test.expand(len(names), -1, -1)).argmax(2) == y_test).float().mean(1).tolist()
+    keep_np, correct_np = keeps.cpu().numpy(), correct.cpu().numpy()
+    result.keeps, result.correct = {name: keep_np[names.index(name)] for name in FILTERS}, correct_np
+    for i, name in enumerate(names):
+        phi, psi, p_star = estimate_keep_rates(keep_np[i], correct_np) if name in FILTERS else (np.nan,) * 3
+        result.table[name] = dict(phi=float(phi), psi=float(psi), p_star=float(p_star), kept=int(keep_np[i].sum()),
+                                  accuracy=student_acc[i])
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,327 @@
+"""Tests of course.curation: the keep-rate algebra, the exact pipeline and the acceptance numbers of curation.md §2.3."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from course import curation as c
+
+# ------------------------------------------------------------------------------------------- keep-rate algebra
+
+
+def test_breakdown_point_values():
+    assert c.breakdown_point(0.9, 0.3) == pytest.approx(0.75, abs=1e-12)
+    assert c.breakdown_point(0.7, 0.05) == pytest.approx(0.7 / 0.75, abs=1e-12)
+    assert c.breakdown_point(0.4, 0.4) == pytest.approx(0.5, abs=1e-12)
+    assert c.breakdown_point(0.3, 0.0) == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_allclose(c.breakdown_point(np.array([0.9, 0.5]), 0.3), [0.75, 0.625])
+
+
+def test_effective_noise_is_half_at_breakdown():
+    rng = np.random.default_rng(0)
+    phi, psi = rng.uniform(0.05, 1, 20), rng.uniform(0.05, 1, 20)
+    np.testing.assert_allclose(c.effective_noise(c.breakdown_point(phi, psi), phi, psi), 0.5, atol=1e-12)
+    # Below p* the kept labels are mostly right, above mostly wrong.
+    assert c.effective_noise(0.7, 0.9, 0.3) < 0.5 < c.effective_noise(0.8, 0.9, 0.3)
+    # Random subsampling (phi = psi) leaves the noise rate unchanged.
+    assert c.effective_noise(0.3, 0.2, 0.2) == pytest.approx(0.3)
+
+
+def test_kept_fraction_and_keep_rates():
+    assert c.kept_fraction(0.3, 0.9, 0.3) == pytest.approx(0.7 * 0.9 + 0.3 * 0.3)
+    assert c.keep_rates("none") == (1.0, 1.0)
+    assert c.keep_rates("random", rate=0.2) == (0.2, 0.2)
+    assert c.keep_rates("oracle") == (1.0, 0.0)
+    assert c.keep_rates("noisy_oracle", eps=0.1) == pytest.approx((0.9, 0.1))
+
+
+def test_keep_rate_algebra_rejects_bad_input():
+    with pytest.raises(ValueError, match="phi and psi"):
+        c.breakdown_point(0.0, 0.0)
+    with pytest.raises(ValueError, match="phi"):
+        c.breakdown_point(1.2, 0.3)
+    with pytest.raises(ValueError, match="psi"):
+        c.breakdown_point(0.5, np.array([0.1, -0.1]))
+    with pytest.raises(ValueError, match="keeps nothing"):
+        c.effective_noise(0.5, 0.0, 0.0)
+    with pytest.raises(ValueError, match="p must"):
+        c.effective_noise(1.5, 0.9, 0.3)
+    with pytest.raises(TypeError, match="p must"):
+        c.kept_fraction("a", 0.9, 0.3)
+    with pytest.raises(ValueError, match="verifier"):
+        c.keep_rates("judge")
+    with pytest.raises(ValueError, match="eps"):
+        c.keep_rates("noisy_oracle", eps=2.0)
+
+
+# --------------------------------------------------------------------------------------------- linear verifier
+
+
+def test_linear_keep_rates_closed_form_matches_sampling():
+    # curation.md §2.3 item 6: d = 50, r = 2, m = 1, n = 2e5. Binomial s.e. <= sqrt(.25/1e5) = 0.0016, so the
+    # acceptance tolerance 0.005 is 3 s.e.
+    x, y, mu = c.sample_mixture(200_000, d=50, r=2.0, seed=0)
+    y_syn = c.generate_labels(x, y, 0.3, seed=1)
+    v = np.zeros(50)
+    v[:2] = [0.5, np.sqrt(0.75)]  # angle 60 degrees: m = r cos(theta) = 1
+    stars = []
+    for tau in (0.0, 0.5):
+        keep = c.linear_verifier_keep(x, y_syn, v, tau)
+        phi, psi, p_star = c.estimate_keep_rates(keep, y_syn == y)
+        phi_exact, psi_exact = c.linear_keep_rates(1.0, tau)
+        assert abs(phi - phi_exact) <= 0.005 and abs(psi - psi_exact) <= 0.005
+        stars.append(p_star)
+    assert stars[1] > stars[0]
+    assert c.linear_keep_rates(1.0)[0] == pytest.approx(stats.norm.cdf(1.0))
+
+
+def test_linear_verifier_p_star_rises_with_tau_and_falls_with_theta():
+    taus = np.linspace(0, 2, 5)
+    stars = c.breakdown_point(*c.linear_keep_rates(2.0 * np.cos(0.5), taus))
+    assert np.all(np.diff(stars) > 0)
+    thetas = np.linspace(0.1, 1.4, 5)
+    assert np.all(np.diff(c.breakdown_point(*c.linear_keep_rates(2.0 * np.cos(thetas), 0.3))) < 0)
+
+
+def test_linear_verifier_limit_matches_simulation():
+    # curation.md §1.4 table, r = 3, m = 1: simulation (2 reps at n = 1e5) against the population prediction.
+    # Near p* the finite-n noise is largest; 0.03 covers the measured gaps (0.017 at p = 0.84).
+    p = np.array([0.5, 0.8, 0.84, 0.88, 0.92])
+    theta = np.arccos(1 / 3)
+    sim = c.simulate_linear_verifier(100_000, p, theta, r=3.0, n_reps=2, seed=0).mean(-1)
+    np.testing.assert_allclose(sim, c.linear_verifier_limit(p, theta, r=3.0), atol=0.03)
+
+
+def test_classifier_beats_generator_and_verifier():
+    # curation.md §1.4: r = 6, m = 1 (verifier 84% accurate), p = 0.8 (generator 20% accurate).
+    acc = c.simulate_linear_verifier(100_000, 0.8, np.arccos(1 / 6), r=6.0, seed=0)
+    assert acc >= 0.99
+    assert c.linear_verifier_limit(0.8, np.arccos(1 / 6), r=6.0) >= 0.99
+
+
+def test_linear_verifier_rejects_bad_input():
+    x = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="v must not"):
+        c.linear_verifier_keep(x, np.ones(4), np.zeros(2))
+    with pytest.raises(ValueError, match="do not match"):
+        c.linear_verifier_keep(x, np.ones(3), np.ones(2))
+    with pytest.raises(TypeError, match="tau"):
+        c.linear_keep_rates(1.0, "x")
+    with pytest.raises(ValueError, match="p must"):
+        c.linear_verifier_limit(2.0, 0.5)
+    with pytest.raises(TypeError, match="theta"):
+        c.simulate_linear_verifier(100, 0.3, None)
+
+
+# ---------------------------------------------------------------------------------------------- the audit set
+
+
+def test_estimate_keep_rates_recovers_rates():
+    # curation.md §6 exercise 2: 2e5 flags, 70% correct, phi = .8, psi = .2. s.e. of phi_hat ~ 0.001, of p*_hat
+    # ~ 0.002 (delta method), so 0.005 and 0.01 are about 5 s.e.
+    rng = np.random.default_rng(0)
+    correct = rng.random(200_000) < 0.7
+    keep = rng.random(200_000) < np.where(correct, 0.8, 0.2)
+    phi, psi, p_star = c.estimate_keep_rates(keep, correct)
+    assert abs(phi - 0.8) < 0.005 and abs(psi - 0.2) < 0.005 and abs(p_star - 0.8) < 0.01
+    # Several verifiers at once (leading axis).
+    phis, _, stars = c.estimate_keep_rates(np.stack([keep, np.ones_like(keep)]), correct)
+    assert phis.shape == (2,) and stars[1] == pytest.approx(0.5)
+
+
+def test_estimate_keep_rates_warns_on_one_sided_audit():
+    with pytest.warns(RuntimeWarning, match="no wrong pairs"):
+        phi, psi, p_star = c.estimate_keep_rates([True, False, True], [True, True, True])
+    assert phi == pytest.approx(2 / 3) and np.isnan(psi) and np.isnan(p_star)
+    with pytest.warns(RuntimeWarning, match="no correct pairs"):
+        phi, psi, _ = c.estimate_keep_rates([True, False], [False, False])
+    assert np.isnan(phi) and psi == 0.5
+
+
+def test_estimate_keep_rates_rejects_bad_input():
+    with pytest.raises(TypeError, match="keep"):
+        c.estimate_keep_rates([0.5, 0.2], [True, False])
+    with pytest.raises(ValueError, match="correct"):
+        c.estimate_keep_rates([True, False], [True, False, True])
+    with pytest.raises(ValueError, match="keep"):
+        c.estimate_keep_rates([], [])
+
+
+# ------------------------------------------------------------------------------------------------- accuracy
+
+
+def test_exact_accuracy_matches_a_test_sample():
+    # Phi(mu.w/|w|) against 2e5 test points: binomial s.e. <= 0.0011, tolerance 0.005.
+    x, y, mu = c.sample_mixture(200_000, d=10, r=1.0, seed=3)
+    w = np.random.default_rng(4).standard_normal(10) + mu
+    assert np.mean(np.sign(x @ w) == y) == pytest.approx(c.exact_accuracy(w, mu), abs=0.005)
+    assert c.bayes_accuracy(2.0) == pytest.approx(stats.norm.cdf(2.0))
+    with pytest.raises(ValueError, match="zero vector"):
+        c.exact_accuracy(np.zeros(10), mu)
+    with pytest.raises(ValueError, match="dimension of mu"):
+        c.exact_accuracy(np.ones(3), mu)
+    with pytest.raises(ValueError, match="r must"):
+        c.bayes_accuracy(-1.0)
+
+
+def test_sharp_transition_at_breakdown():
+    # curation.md §2.3 item 2: d = 100, r = 2, n = 1e5, 3 repetitions.
+    acc = c.simulate_selection(100_000, [0.65, 0.85], 0.9, 0.3, n_reps=3, seed=0)
+    assert np.all(acc[0] > 0.95) and np.all(acc[1] < 0.05)
+    acc = c.simulate_selection(100_000, [0.40, 0.60], 1.0, 1.0, n_reps=3, seed=1)
+    assert np.all(acc[0] > 0.95) and np.all(acc[1] < 0.05)
+
+
+@pytest.mark.parametrize("ratio", [1.0, 0.5, 1 / 3])
+def test_crossing_within_two_grid_steps_of_p_star(ratio):
+    # curation.md §2.3 item 3: n = 2e4, grid 0.01, 3 repetitions; the crossing is the first p with mean
+    # accuracy below 1/2.
+    grid = np.round(np.arange(0.40, 1.0, 0.01), 2)
+    acc = c.simulate_selection(20_000, grid, 0.9, 0.9 * ratio, n_reps=3, seed=1).mean(-1)
+    crossing = grid[np.argmax(acc < 0.5)]
+    assert abs(crossing - c.breakdown_point(0.9, 0.9 * ratio)) <= 0.02
+
+
+@pytest.mark.parametrize(("phi", "psi", "p"), [(1, 1, 0.45), (1, 1, 0.55), (0.9, 0.3, 0.7), (0.9, 0.3, 0.8),
+                                               (1, 0, 0.9), (0.9, 0.3, 0.6)])
+def test_finite_n_formula(phi, psi, p):
+    # curation.md §2.3 item 4: within 0.02 when n >= 1e4 and |p - p*| >= 0.05, or n >= 1e3 and |p - p*| >= 0.1.
+    # 200 repetitions: the per-run spread is <= 0.05 at n = 1e3, so the s.e. of the mean is <= 0.004.
+    gap = abs(p - c.breakdown_point(phi, psi))
+    for n in (1_000, 10_000, 100_000):
+        if n >= 10_000 and gap >= 0.05 or gap >= 0.1:
+            sim = c.simulate_selection(n, p, phi, psi, n_reps=200, seed=5).mean()
+            assert sim == pytest.approx(c.predicted_accuracy(n, p, phi, psi), abs=0.02)
+
+
+def test_oracle_reaches_bayes():
+    # curation.md §2.3 item 5: n = 1e5, every p <= 0.9.
+    acc = c.simulate_selection(100_000, np.arange(0.0, 0.91, 0.1), 1.0, 0.0, seed=6)
+    assert np.all(acc >= c.bayes_accuracy(2.0) - 0.002)
+
+
+def test_random_subsampling_changes_nothing_in_the_limit():
+    # Subsampling at rate 0.2 keeps p_eff = p: same limit, the formula only sees fewer samples.
+    assert c.predicted_accuracy(1e9, 0.3, 0.2, 0.2) == pytest.approx(c.predicted_accuracy(1e9, 0.3, 1, 1), abs=1e-6)
+    assert c.predicted_accuracy(1e4, 0.3, 0.2, 0.2) < c.predicted_accuracy(1e4, 0.3, 1, 1)
+
+
+def test_general_path_agrees_with_sufficient_statistics():
+    # The per-sample 2-D path (systematic errors use it) and the count path must agree for random errors:
+    # compare the general path (through the same keep rule, p = 0.3) with the formula at n = 2e4 (s.e. ~0.001).
+    x2 = c.simulate_linear_verifier(20_000, 0.3, 0.0, tau=-50.0, n_reps=5, seed=7).mean()  # keeps everything
+    assert x2 == pytest.approx(c.predicted_accuracy(20_000, 0.3, 1, 1), abs=0.005)
+
+
+def test_weak_verifier_optimum_depends_on_the_learner():
+    # curation.md §2.2 C (d = 50, r = 1.5, p = 0.3, theta = pi/6): logistic regression gets worse with more kept
+    # data (measured 0.9116 at 1e3, 0.9058 at 3e4), the centroid gets better. 8 reps at 1e3: s.e. ~0.001, so the
+    # 0.002 threshold leaves about 3 s.e. for a gap measured at 0.006.
+    kwargs = dict(d=50, r=1.5, learner="logistic")
+    small = c.simulate_linear_verifier(1_000, 0.3, np.pi / 6, n_reps=8, seed=8, **kwargs).mean()
+    large = c.simulate_linear_verifier(20_000, 0.3, np.pi / 6, n_reps=2, seed=9, **kwargs).mean()
+    assert small - large >= 0.002
+    centroid = c.simulate_linear_verifier(1_000, 0.3, np.pi / 6, d=50, r=1.5, n_reps=8, seed=8).mean()
+    assert c.simulate_linear_verifier(100_000, 0.3, np.pi / 6, d=50, r=1.5, seed=9) > centroid
+
+
+def test_systematic_errors_are_learned():
+    # curation.md §2.2 D: a linear generator at 45 degrees (accuracy Phi(1.5 cos 45) = 0.856). Unverified data keep
+    # the student at the generator's level; even the oracle stays below Bayes (0.933) at n = 2e4.
+    p = 1 - c.bayes_accuracy(1.5 * np.cos(np.pi / 4))
+    kwargs = dict(d=50, r=1.5, learner="logistic", errors="systematic", n_reps=2, seed=10)
+    none = c.simulate_selection(20_000, p, 1.0, 1.0, **kwargs).mean()
+    oracle = c.simulate_selection(20_000, p, 1.0, 0.0, **kwargs).mean()
+    assert none == pytest.approx(1 - p, abs=0.01)
+    assert oracle < c.bayes_accuracy(1.5) - 0.02
+    x, y, _ = c.sample_mixture(50_000, d=3, r=1.5, seed=11)
+    assert np.mean(c.generate_labels(x, y, p, errors="systematic", r=1.5) != y) == pytest.approx(p, abs=0.006)
+
+
+def test_pipeline_rejects_bad_input():
+    with pytest.raises(ValueError, match="n must"):
+        c.simulate_selection(0, 0.3, 0.9, 0.3)
+    with pytest.raises(ValueError, match="learner"):
+        c.simulate_selection(100, 0.3, 0.9, 0.3, learner="svm")
+    with pytest.raises(ValueError, match="errors"):
+        c.simulate_selection(100, 0.3, 0.9, 0.3, errors="bursty")
+    with pytest.raises(ValueError, match="d must"):
+        c.simulate_selection(100, 0.3, 0.9, 0.3, d=2)
+    with pytest.raises(TypeError, match="seed"):
+        c.simulate_selection(100, 0.3, 0.9, 0.3, seed="a")
+    with pytest.raises(ValueError, match="n_reps"):
+        c.simulate_linear_verifier(100, 0.3, 0.5, n_reps=0)
+    with pytest.raises(ValueError, match="n must"):
+        c.predicted_accuracy(0, 0.3, 0.9, 0.3)
+    with pytest.raises(ValueError, match="p must lie"):
+        c.generate_labels(np.zeros((2, 2)), np.ones(2), 0.7, errors="systematic")
+    with pytest.raises(ValueError, match="same length"):
+        c.fit_learner(np.zeros((3, 2)), np.ones(2))
+    with pytest.raises(ValueError, match="r must"):
+        c.sample_mixture(10, r=0.0)
+
+
+def test_simulations_are_reproducible_and_shaped():
+    a = c.simulate_selection(500, [0.1, 0.2, 0.3], 0.9, 0.3, n_reps=4, seed=12)
+    assert a.shape == (3, 4)
+    np.testing.assert_array_equal(a, c.simulate_selection(500, [0.1, 0.2, 0.3], 0.9, 0.3, n_reps=4, seed=12))
+    assert c.simulate_linear_verifier(500, 0.2, 0.3, seed=1).shape == ()
+
+
+# ------------------------------------------------------------------------------------- widgets and checkers
+
+
+def test_dashboards_redraw_from_theory():
+    import time
+
+    from course.widgets import curation as w
+
+    dash = w.breakdown_dashboard()
+    assert "p*=0.750" in dash.state
+    assert "p*=0.500" in dash.update(phi=0.4, psi=0.4)
+    dash = w.linear_verifier_dashboard()
+    assert "p*=0.841" in dash.state  # Phi(1) for theta = 60 degrees, r = 2, tau = 0
+    start = time.perf_counter()
+    assert "p*=0.912" in dash.update(tau=0.5)
+    assert time.perf_counter() - start < 2.0  # the budget is 0.2 s; 10x slack for a loaded CI machine
+    assert w.tau_reference(0.9) == 0.5
+
+
+def test_widgets_reject_bad_input():
+    import matplotlib.pyplot as plt
+
+    from course.widgets import curation as w
+
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="phi"):
+        w.draw_breakdown(ax, phi=1.5)
+    with pytest.raises(TypeError, match="tau"):
+        w.draw_linear_verifier(ax, tau="a")
+    with pytest.raises(TypeError, match="theta"):
+        w.draw_data_size(ax, theta="a")
+    with pytest.raises(ValueError, match="psi"):
+        w.breakdown_dashboard(psi=2.0)
+    with pytest.raises(ValueError, match="theta_deg"):
+        w.linear_verifier_dashboard(theta_deg=120)
+    with pytest.raises(ValueError, match="target"):
+        w.tau_reference(1.5)
+    with pytest.raises(ValueError, match="not reached"):
+        w.tau_reference(0.999, theta_deg=85)
+    plt.close(fig)
+
+
+def test_checkers_accept_the_reference_and_reject_mistakes():
+    from course.checks import curation as check
+
+    assert check.breakdown_point(c.breakdown_point)
+    assert not check.breakdown_point(lambda phi, psi: 1 / (1 + psi / phi))  # fails at phi = 0
+    assert check.effective_noise(c.effective_noise)
+    assert not check.effective_noise(lambda p, phi, psi: p * psi)
+    assert check.estimate_keep_rates(lambda keep, correct: tuple(map(float, c.estimate_keep_rates(keep, correct))))
+    assert not check.estimate_keep_rates(lambda keep, correct: (keep.mean(), keep.mean(), 0.5))
+    assert check.centroid_accuracy(lambda x, y_syn, keep, mu: c.exact_accuracy(y_syn[keep] @ x[keep], mu))
+    assert not check.centroid_accuracy(lambda x, y_syn, keep, mu: c.exact_accuracy(y_syn @ x, mu))  # ignores keep
+    assert check.smallest_tau(lambda: 0.5) and not check.smallest_tau(lambda: 1.0)
+    assert check.self_confidence_keep(lambda probs, labels, threshold: probs.max(1) > -1) .status == "incorrect"
+    assert check.rank_verifiers(lambda keeps, correct, names: names).status == "incorrect"
+    assert check.breakdown_point(lambda phi, psi: (_ for _ in ()).throw(NotImplementedError())).status == "todo"
