@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: course test setup setup-test browser build bench clean
+.PHONY: course test setup setup-test browser build bench site figures nbgrader clean
 
 course: setup
 	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
@@ -40,5 +40,18 @@ build: setup
 bench: setup
 	$(PY) -m course bench
 
+# The course site (Sphinx + myst-nb, from the stored outputs of solutions/; fails on any warning).
+site: setup-test
+	$(PY) -m sphinx -W --keep-going -q -c docs . _site
+	@echo "Serve it: $(PY) -m http.server -d _site 8000  ->  http://localhost:8000"
+
+# Every module's key figures as PNG, with a theory-versus-simulation report.
+figures: setup
+	$(PY) -m course reproduce figures
+
+# nbgrader for instructors, in the course's environment (its pins agree with requirements.txt).
+nbgrader: setup
+	$(PY) -m pip install --quiet -r requirements-nbgrader.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .venv-nbgrader .pytest_cache test-artifacts _site figures

@@ -1,86 +1,40 @@
 """Generate the learner notebooks (``notebooks/``) from the complete ones (``solutions/``).
 
-In every code cell the region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` (nbgrader's markers
-and semantics) becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()`` at the same indentation; in
-Markdown cells it becomes ``YOUR ANSWER HERE``. Outputs, execution counts and widget state are cleared,
-nbval's output pins are dropped (a learner's notebook has no outputs to compare) and the metadata is
-normalised, so that a rebuild of unchanged sources gives byte-identical files.
+Two steps, both nbgrader's semantics (see ``course.grading``):
+
+1. :func:`annotate_solutions` writes nbgrader's cell metadata into ``solutions/`` (solution cells, a hidden
+   test cell after every exercise, read-only Markdown), idempotently;
+2. :func:`build` writes each learner notebook: what ``nbgrader generate_assignment`` releases from the
+   annotated solution (solution regions replaced by ``# YOUR CODE HERE`` + ``raise NotImplementedError()``,
+   or ``YOUR ANSWER HERE`` in Markdown; hidden tests removed; graded and read-only cells locked), with
+   outputs, execution counts, widget state and nbval's output pins dropped and the metadata normalised, so
+   that a rebuild of unchanged sources gives byte-identical files.
+
+``python -m course build`` runs both; ``--check`` fails when either would change a file.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
 
-__all__ = ["ROOT", "strip_solutions", "learner_notebook", "build", "stale_notebooks", "execute"]
+from . import grading
+
+__all__ = ["ROOT", "POINTS_DOC", "strip_solutions", "learner_notebook", "annotate_solutions",
+           "unannotated_solutions", "build", "stale_notebooks", "points_doc", "execute"]
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-_PIN = re.compile(r"^\s*#\s*NBVAL_\w+\s*\n?", re.MULTILINE)
-_KEPT_NOTEBOOK_METADATA = ("kernelspec", "language_info")
-_KEPT_CELL_METADATA = ("tags", "nbgrader", "editable", "deletable")
-
-
-def strip_solutions(source, *, markdown=False):
-    """Replace every solution region of one cell's source by the learner's stub.
-
-    Raises
-    ------
-    ValueError
-        When a region is opened and not closed (or closed without being opened).
-    """
-    out, inside = [], False
-    for line in source.splitlines():
-        stripped = line.strip()
-        if stripped == BEGIN:
-            if inside:
-                raise ValueError(f"nested '{BEGIN}' in cell:\n{source}")
-            inside = True
-            indent = line[: len(line) - len(line.lstrip())]
-            out += ["YOUR ANSWER HERE"] if markdown else [f"{indent}# YOUR CODE HERE",
-                                                          f"{indent}raise NotImplementedError()"]
-        elif stripped == END:
-            if not inside:
-                raise ValueError(f"'{END}' without '{BEGIN}' in cell:\n{source}")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"'{BEGIN}' without '{END}' in cell:\n{source}")
-    return "\n".join(out)
-
-
-def _learner_metadata(cell):
-    """Cell metadata for the learner: nbval's tags go (a learner's notebook has no outputs to compare)."""
-    metadata = {key: cell.metadata[key] for key in _KEPT_CELL_METADATA if key in cell.metadata}
-    tags = [tag for tag in metadata.get("tags", []) if not tag.startswith("nbval")]
-    if tags:
-        metadata["tags"] = tags
-    else:
-        metadata.pop("tags", None)
-    return metadata
+POINTS_DOC = Path("docs") / "instructors.md"  # holds the generated table of points per notebook
+strip_solutions = grading.replace_solution_regions
 
 
 def learner_notebook(solution):
-    """Return the learner's version of a solution notebook (an ``nbformat.NotebookNode``)."""
-    if not isinstance(solution, nbformat.NotebookNode):
-        raise TypeError(f"solution must be a notebook read with nbformat.read, got {type(solution).__name__}.")
-    nb = nbformat.v4.new_notebook()
-    nb.metadata = {key: solution.metadata[key] for key in _KEPT_NOTEBOOK_METADATA if key in solution.metadata}
-    for cell in solution.cells:
-        metadata = _learner_metadata(cell)
-        if cell.cell_type == "code":
-            source = _PIN.sub("", strip_solutions(cell.source))
-            new = nbformat.v4.new_code_cell(source, metadata=metadata)
-        elif cell.cell_type == "markdown":
-            new = nbformat.v4.new_markdown_cell(strip_solutions(cell.source, markdown=True), metadata=metadata)
-        else:
-            new = nbformat.v4.new_raw_cell(cell.source, metadata=metadata)
-        new.id = cell.get("id", new.id)
-        nb.cells.append(new)
-    return nb
+    """Return the learner's version of a solution notebook (an ``nbformat.NotebookNode``).
+
+    ``solution`` is used as it is: :func:`build` annotates it with ``grading.annotate`` first.
+    """
+    return grading.release(grading.nbgrader_source(solution))
 
 
 def _render(nb):
@@ -94,27 +48,65 @@ def _targets(root):
     return {root / "notebooks" / path.name: path for path in solutions}
 
 
+def _learner_text(source):
+    return _render(learner_notebook(grading.annotate(nbformat.read(source, 4))))
+
+
+def unannotated_solutions(root=ROOT):
+    """List the solution notebooks whose nbgrader metadata or hidden test cells are missing or out of date."""
+    return [source for source in _targets(Path(root)).values()
+            if grading.annotate(nb := nbformat.read(source, 4)) != nb]
+
+
+def annotate_solutions(root=ROOT):
+    """Write nbgrader's metadata and hidden test cells into ``solutions/`` (``grading.annotate``).
+
+    Only notebooks that change are rewritten (outputs kept); returns their paths.
+    """
+    written = []
+    for source in unannotated_solutions(root):
+        nbformat.write(grading.annotate(nbformat.read(source, 4)), source)
+        written.append(source)
+    return written
+
+
 def stale_notebooks(root=ROOT):
     """List the learner notebooks that are missing, out of date or without a source in ``solutions/``."""
     root = Path(root)
     targets = _targets(root)
     stale = [target for target, source in targets.items()
-             if not target.exists() or target.read_text() != _render(learner_notebook(nbformat.read(source, 4)))]
+             if not target.exists() or target.read_text() != _learner_text(source)]
     extra = [path for path in sorted((root / "notebooks").glob("*.ipynb")) if path not in targets]
     return stale + extra
 
 
 def build(root=ROOT):
-    """Write ``notebooks/`` from ``solutions/``; return the paths written."""
+    """Write ``notebooks/`` from the (annotated) ``solutions/``; return the paths written.
+
+    The solutions are annotated in memory; :func:`annotate_solutions` writes that annotation to disk.
+    """
     root = Path(root)
     (root / "notebooks").mkdir(exist_ok=True)
     written = []
     for target, source in _targets(root).items():
-        text = _render(learner_notebook(nbformat.read(source, 4)))
+        text = _learner_text(source)
         if not target.exists() or target.read_text() != text:
             target.write_text(text)
             written.append(target)
     return written
+
+
+def points_doc(root=ROOT):
+    """Return ``(path, text)``: the instructors' guide with its points table regenerated from ``solutions/``.
+
+    Returns ``None`` when the course has no such guide.
+    """
+    sources = sorted(_targets(Path(root)).values())
+    path = Path(root) / POINTS_DOC
+    if not path.is_file():
+        return None
+    table = grading.points_table(sources)
+    return path, grading.fill_points_table(path.read_text(), table)
 
 
 def execute(path, *, timeout=300):

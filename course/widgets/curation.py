@@ -168,9 +168,15 @@ def tau_reference(target=0.9, theta_deg=60.0, r=2.0):
     return float(TAU_SLIDER[np.argmax(reached)])
 
 
-def verifier_dashboard(result, verifier="weak model"):
-    """Pick one verifier of the miniature and see its measured p* against the generator's p in the binary theory."""
-    from ..curation_net import FILTERS
+def verifier_dashboard(result=None, verifier="weak model"):
+    """Pick one verifier of the miniature and see its measured p* against the generator's p in the binary theory.
+
+    ``result`` is a ``curation_net.run_miniature`` result; by default the quick miniature is run (seed 0).
+    """
+    from ..curation_net import FILTERS, run_miniature
+
+    if result is None:
+        result = run_miniature("quick", seed=0)
 
     check_choice("verifier", verifier, FILTERS)
 
@@ -179,3 +185,11 @@ def verifier_dashboard(result, verifier="weak model"):
         "n": widgets.SelectionSlider(options=[1_000, 3_000, 10_000, 20_000, 100_000], value=20_000, description="n"),
     }
     return Dashboard(lambda ax, **v: draw_verifier_theory(ax, result, **v), controls)
+
+
+# The module's key figures for `python -m course reproduce` (see course/reproduce.py): (name, draw(ax)).
+KEY_FIGURES = [
+    ("breakdown_transition", draw_breakdown),
+    ("linear_verifier", draw_linear_verifier),
+    ("weak_verifier_data_size", draw_data_size),
+]

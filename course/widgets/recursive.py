@@ -128,3 +128,12 @@ def draw_survival_by_rank(ax, *, n_samples=50, generations=(1, 10, 50), n_catego
     finish(ax, xlabel="rank $i$ of the category ($p_i\\propto 1/i$)", ylabel="P(category still alive)",
            title=f"Rare categories vanish first (M={n_samples})")
     return f"M={n_samples}: rank {n_categories} alive with probability {exact[last, -1]:.3f} at n={last}"
+
+
+# The module's key figures for `python -m course reproduce` (see course/reproduce.py): (name, draw(ax)).
+KEY_FIGURES = [
+    ("gaussian_variance", draw_gaussian_chain),
+    ("categorical_survivors", draw_categorical_chain),
+    ("survival_by_rank", draw_survival_by_rank),
+    ("replace_vs_accumulate", draw_workflows),
+]

@@ -304,3 +304,13 @@ def power_law_dashboard(beta=2.0, r=0.5, n=1, sigma0=1.0, schedule="fixed"):
         "schedule": widgets.ToggleButtons(options=SCHEDULES, value=schedule, description="λ"),
     }
     return Dashboard(lambda ax, *, n, **v: draw_power_law(ax, generations=(0, n), n_points=17, **v), controls)
+
+
+# The module's key figures for `python -m course reproduce` (see course/reproduce.py): (name, draw(ax)).
+KEY_FIGURES = [
+    ("linear_growth", draw_chain),
+    ("ridge_u_curves", draw_lambda_curves),
+    ("overparam_forgetting", draw_overparam_chain),
+    ("power_law_simulation", draw_power_law_simulation),
+    ("strong_collapse_floor", draw_strong_collapse),
+]
