@@ -128,5 +128,22 @@ def execute(path, *, timeout=300):
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
+    _drop_stateless_widget_views(nb)
     nbformat.write(nb, path)
     return seconds
+
+
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _drop_stateless_widget_views(nb):
+    """Keep only the text of widget outputs that have no static image (tqdm's progress bars, say).
+
+    Without stored widget state such a view renders nowhere (GitHub shows an error); its text/plain
+    (the final progress line) is what every renderer can show. Dashboards keep their view: they carry a PNG.
+    """
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if _WIDGET_VIEW in data and "image/png" not in data:
+                del data[_WIDGET_VIEW]

@@ -14,6 +14,7 @@ import time
 
 import ipywidgets as widgets
 from IPython.display import display
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .._validate import check_int
@@ -63,6 +64,7 @@ class Dashboard:
         # (set_layout_engine("none") rather than layout="none": savefig would re-apply rcParams' constrained layout.)
         self.figure = Figure(figsize=(width, height), dpi=90, facecolor="white")
         self.figure.set_layout_engine("none")
+        FigureCanvasAgg(self.figure)  # render straight to PNG: savefig's generic path draws the figure twice
         self._margins = dict(left=0.75 / width, right=1 - 0.2 / width, bottom=0.55 / height, top=1 - 0.4 / height,
                              wspace=0.9 * self.ncols / width, hspace=0.9 * self.nrows / height)
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
@@ -95,7 +97,7 @@ class Dashboard:
         axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True, gridspec_kw=self._margins)
         self.state = str(self._draw(axes, **self.values))
         buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
+        self.figure.canvas.print_png(buffer)
         self.image.value = buffer.getvalue()
         self.state_label.value = f"<code>{self.state}</code>"
         self.redraw_seconds = time.perf_counter() - start

@@ -1,0 +1,874 @@
+"""Zipf data, a memorising learner, and how synthetic data change its scaling law.
+
+Teaches Dohmatob, Feng, Yang, Charton, Kempe, "A Tale of Tails: Model Collapse as a Change of Scaling Laws"
+(ICML 2024, arXiv 2402.07043). The learner is Hutter's (2021) infinite-memory "memoriser": it answers every
+item it has seen and errs on every other one, so its test error is the probability mass it has not seen yet.
+
+Exact theory and a vectorised simulation sit side by side:
+
+* :func:`zipf`, the transforms a generator applies to its law (:func:`top_k`, :func:`top_p`,
+  :func:`temperature`, :func:`mix`) and :func:`tail_mass`;
+* :func:`memorizer_error` (exact) and :func:`sampled_memorizer_curve` (one Monte Carlo stream);
+* a generator trained on ``T0`` samples (:func:`generator_support`, :func:`support_cut`,
+  :func:`wrong_label_error`) and three named ways to iterate generations (:func:`generations`);
+* the course's asymptotic constants (:func:`exponent`, :func:`prefactor`, :func:`plateau`, ...).
+
+Tags as in the course's brief: the double scaling law, Cor. 2.2 and the mixing plateau are the paper's
+claims (read through secondary sources); the constants, the narrowed exponent and the three generation
+mechanisms are derived in the course and checked numerically.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import binom, gamma, zeta
+
+from ._validate import check_array, check_choice, check_int, check_probabilities, check_real, make_rng
+
+__all__ = [
+    "zipf",
+    "top_k",
+    "top_p",
+    "temperature",
+    "mix",
+    "tail_mass",
+    "memorizer_error",
+    "sampled_memorizer_curve",
+    "expected_support",
+    "generator_support",
+    "support_cut",
+    "wrong_label_error",
+    "tail_data_error",
+    "MECHANISMS",
+    "generations",
+    "fresh_inputs_ratio",
+    "exponent",
+    "prefactor",
+    "plateau",
+    "heaps_law",
+    "crossover_scale",
+    "crossover_time",
+    "narrowed_exponent",
+    "resume_scale",
+]
+
+# Tolerance of "sums to one" per entry, as in course._validate.check_probabilities.
+_ATOL = 1e-8
+
+
+# --------------------------------------------------------------------------------------------------
+# Distributions and the transforms a generator applies to them
+# --------------------------------------------------------------------------------------------------
+
+def _check_laws(name, p):
+    """Return ``p`` as a float array of probability laws along its last axis (renormalised exactly)."""
+    p = check_array(name, p)
+    if p.ndim == 0:
+        raise ValueError(f"{name} must be an array of probabilities (last axis = items), got a scalar.")
+    if np.any(p < 0) or np.any(p > 1):
+        raise ValueError(f"{name} must have entries in [0, 1], got values in [{p.min():g}, {p.max():g}].")
+    total = p.sum(axis=-1, keepdims=True)
+    worst = np.max(np.abs(total - 1.0))
+    if worst > _ATOL * max(1, p.shape[-1]):
+        raise ValueError(f"{name} must sum to 1 along its last axis, got a sum off by {worst:.3g}.")
+    return p / total
+
+
+def zipf(beta, n_items):
+    r"""Zipf law over ranks :math:`1..N`: :math:`p_i = i^{-\beta} / \sum_{j\le N} j^{-\beta}`.
+
+    The data model of Dohmatob et al. (2024, §2) and Hutter (2021). With a finite vocabulary any
+    :math:`\beta > 0` is a law; the infinite-vocabulary theory of this module needs :math:`\beta > 1`.
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 0.
+    n_items : int
+        Vocabulary size :math:`N \ge 1`.
+
+    Returns
+    -------
+    ndarray, shape (n_items,)
+        Probabilities, decreasing with rank (index 0 is rank 1).
+    """
+    beta = check_real("beta", beta, low=0, low_open=True)
+    n_items = check_int("n_items", n_items, low=1)
+    w = np.arange(1, n_items + 1, dtype=float) ** -beta
+    return w / w.sum()
+
+
+def _descending_order(p):
+    """Indices sorting each law by decreasing probability; ties keep the lower index first (stable)."""
+    return np.argsort(-p, axis=-1, kind="stable")
+
+
+def _keep(p, order, n_kept):
+    """Zero all but the first ``n_kept`` items of ``order`` in each law, then renormalise."""
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(p.shape[-1]), axis=-1)
+    q = np.where(ranks < n_kept, p, 0.0)
+    return q / q.sum(axis=-1, keepdims=True)
+
+
+def top_k(p, k):
+    r"""Top-k decoding: keep the ``k`` most probable items of each law and renormalise.
+
+    :math:`q_i = p_i / P_k` on the kept items, 0 elsewhere, :math:`P_k` the kept mass
+    (Dohmatob et al. 2024, §2.1: the tail cut behind the double scaling law).
+
+    Parameters
+    ----------
+    p : array_like, shape (..., n_items)
+        Probability laws along the last axis (a 2-D array holds one law per row).
+    k : int
+        Items kept, >= 1. ``k >= n_items`` keeps everything.
+
+    Returns
+    -------
+    ndarray, same shape as ``p``
+
+    Notes
+    -----
+    Ties are broken by index: among equally probable items the lower index is kept first, so exactly
+    ``min(k, n_items)`` items survive in every law.
+    """
+    p = _check_laws("p", p)
+    k = check_int("k", k, low=1)
+    return _keep(p, _descending_order(p), k)
+
+
+def top_p(p, mass):
+    r"""Top-p (nucleus) decoding: keep the smallest set of most probable items with mass >= ``mass``.
+
+    Items are sorted by decreasing probability and the shortest prefix whose cumulative mass reaches
+    ``mass`` is kept, then renormalised (Holtzman et al. 2020; a tail cut in Dohmatob et al. 2024).
+
+    Parameters
+    ----------
+    p : array_like, shape (..., n_items)
+        Probability laws along the last axis.
+    mass : float
+        Target mass in (0, 1]; 1 keeps every item of positive probability.
+
+    Returns
+    -------
+    ndarray, same shape as ``p``
+
+    Notes
+    -----
+    Ties are broken by index (the lower index is kept first), so the kept set is always the smallest
+    possible. The comparison allows a rounding slack of 1e-12, so a prefix whose mass equals ``mass``
+    up to floating-point error counts as reaching it.
+    """
+    p = _check_laws("p", p)
+    mass = check_real("mass", mass, low=0, high=1, low_open=True)
+    order = _descending_order(p)
+    cum = np.cumsum(np.take_along_axis(p, order, axis=-1), axis=-1)
+    # Number kept = 1 + number of prefixes still short of the target.
+    n_kept = 1 + np.sum(cum < mass - 1e-12, axis=-1, keepdims=True)
+    return _keep(p, order, n_kept)
+
+
+def temperature(p, tau):
+    r"""Sampling at temperature :math:`\tau`: :math:`q_i \propto p_i^{1/\tau}`, along the last axis.
+
+    For a Zipf law this is Zipf with exponent :math:`\beta/\tau`: lower temperature narrows the tail
+    (derived in the course; the paper's §2 names temperature as a narrowing mechanism).
+    Computed in log space, so tiny probabilities and small :math:`\tau` do not underflow to a 0/0.
+
+    Parameters
+    ----------
+    p : array_like, shape (..., n_items)
+        Probability laws along the last axis. Zero stays zero.
+    tau : float
+        Temperature, > 0.
+
+    Returns
+    -------
+    ndarray, same shape as ``p``
+    """
+    p = _check_laws("p", p)
+    tau = check_real("tau", tau, low=0, low_open=True)
+    with np.errstate(divide="ignore"):
+        logits = np.log(p) / tau
+    w = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+def mix(p, q, pi):
+    r"""Mixture :math:`\pi p + (1-\pi) q`: a fraction :math:`\pi` of real data among synthetic data.
+
+    Dohmatob et al. (2024, §3): mixing real data back in gives a plateau, then renewed decay.
+
+    Parameters
+    ----------
+    p, q : array_like, same shape (..., n_items)
+        The real and the synthetic laws.
+    pi : float
+        Fraction of real data, in [0, 1].
+
+    Returns
+    -------
+    ndarray, same shape as ``p``
+    """
+    p = _check_laws("p", p)
+    q = _check_laws("q", q)
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}.")
+    pi = check_real("pi", pi, low=0, high=1)
+    return pi * p + (1 - pi) * q
+
+
+def tail_mass(p, k):
+    r"""Mass outside the ``k`` most probable items: :math:`R_k = \sum_{i>k} p_{(i)}`, along the last axis.
+
+    For a Zipf law :math:`R_k \approx C k^{-(\beta-1)}/(\beta-1)`, the plateau of a learner trained on
+    top-k data (Dohmatob et al. 2024, Thm 2.1). Summed over the small entries, not as ``1 - head``, so
+    tiny tails keep their relative precision.
+
+    Parameters
+    ----------
+    p : array_like, shape (..., n_items)
+        Probability laws along the last axis.
+    k : int
+        Items in the head, >= 0 (0 gives the whole mass, 1).
+
+    Returns
+    -------
+    float or ndarray of shape ``p.shape[:-1]``
+    """
+    p = _check_laws("p", p)
+    k = check_int("k", k, low=0)
+    n_tail = p.shape[-1] - k
+    if n_tail <= 0:
+        out = np.zeros(p.shape[:-1])
+    else:
+        # After partitioning, the first n_tail entries are the n_tail smallest ones.
+        small = np.partition(p, n_tail - 1, axis=-1)[..., :n_tail] if k else p
+        out = small.sum(axis=-1)
+    return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------------------------------
+# The memoriser: exact error and one sampled learning curve
+# --------------------------------------------------------------------------------------------------
+
+def _check_times(name, T):
+    """Training-set sizes: a non-negative real or an array of them (returned as a float array)."""
+    return check_array(name, T, min_size=1, nonnegative=True)
+
+
+def _check_train_law(p, q):
+    """Validate the test law ``p`` and the training law ``q`` (default ``p``), both 1-D of equal size."""
+    p = check_probabilities("p", p)
+    if q is None:
+        return p, p
+    q = check_probabilities("q", q)
+    if q.shape != p.shape:
+        raise ValueError(f"q must have the same shape as p {p.shape}, got {q.shape}.")
+    return p, q
+
+
+def _survival_sum(T, weights, q, *, seen=False):
+    r"""Return :math:`\sum_i w_i (1-q_i)^T` (or :math:`\sum_i w_i [1-(1-q_i)^T]` if ``seen``) for each T.
+
+    Computed as ``exp(T * log1p(-q))`` (``-expm1`` for the complement), which keeps full relative
+    precision for :math:`q_i` down to 1e-300 and :math:`T` up to 1e300. T is processed in blocks so the
+    (block, items) temporary stays near 32 MB whatever the number of T values.
+    """
+    with np.errstate(divide="ignore"):
+        log_miss = np.log1p(-q)                      # -inf where q = 1
+    flat = T.ravel()
+    out = np.empty(flat.size)
+    block = max(1, min(flat.size, 2**22 // max(1, q.size)))
+    buf = np.empty((block, q.size))                  # reused in place: exp is the whole cost
+    for start in range(0, flat.size, block):
+        t = flat[start:start + block]
+        b = buf[:t.size]
+        with np.errstate(invalid="ignore"):          # 0 * -inf; those rows are overwritten below
+            np.multiply.outer(t, log_miss, out=b)
+        if seen:
+            np.expm1(b, out=b)
+            out[start:start + t.size] = -(b @ weights)
+        else:
+            np.exp(b, out=b)
+            out[start:start + t.size] = b @ weights
+    out[flat == 0] = 0.0 if seen else weights.sum()  # (1 - q)^0 = 1, even where q = 1
+    return out.reshape(T.shape)
+
+
+def _as_output(values, T):
+    """A float for a scalar ``T``, else an array of the shape of ``T``."""
+    return float(values) if np.ndim(T) == 0 else values
+
+
+def memorizer_error(T, p, q=None):
+    r"""Exact expected test error of the memoriser after ``T`` training draws from ``q``, tested on ``p``.
+
+    .. math:: E(T) = \sum_i p_i\,(1 - q_i)^T
+
+    Hutter (2021); Dohmatob et al. (2024, eq. 9). Item :math:`i` is answered wrongly exactly when none of
+    the :math:`T` i.i.d. draws hit it. With ``q = p`` (clean data) and Zipf(:math:`\beta`),
+    :math:`E \approx A_\beta T^{-(1-1/\beta)}` (see :func:`prefactor`). Stable for T up to 1e12 and
+    beyond (log1p), vectorised over T.
+
+    Parameters
+    ----------
+    T : float or array_like
+        Numbers of training draws, >= 0 (real values interpolate smoothly).
+    p : array_like, shape (n_items,)
+        Test law.
+    q : array_like, shape (n_items,), optional
+        Training law (default ``p``).
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``T``.
+    """
+    T_arr = _check_times("T", T)
+    p, q = _check_train_law(p, q)
+    # Items never drawn (q = 0, e.g. beyond a top-k cut) always count in full; skipping them from the
+    # exponentials makes cut laws cheap.
+    drawn = (q > 0) & (p > 0)
+    never = p[~drawn].sum()
+    return _as_output(_survival_sum(T_arr, p[drawn], q[drawn]) + never, T)
+
+
+def _first_occurrences(q, t_max, rng, chunk=2**20):
+    """Index (0-based) of the first draw hitting each item in a stream of ``t_max`` draws from ``q``.
+
+    Items never drawn get ``inf``. The stream is drawn in chunks by inverse-CDF sampling; draws of
+    items already seen are dropped before the (sorting) ``unique`` so late chunks cost little.
+    """
+    cdf = np.cumsum(q)
+    cdf /= cdf[-1]
+    first = np.full(q.size, np.inf)
+    for start in range(0, t_max, chunk):
+        n = min(chunk, t_max - start)
+        # side="right" never returns an item of zero probability (its cdf step is flat).
+        draws = np.minimum(np.searchsorted(cdf, rng.random(n), side="right"), q.size - 1)
+        pos = np.flatnonzero(np.isinf(first[draws]))
+        items, where = np.unique(draws[pos], return_index=True)
+        first[items] = start + pos[where]
+    return first
+
+
+def sampled_memorizer_curve(T_values, p, q=None, *, seed=None):
+    r"""One Monte Carlo learning curve of the memoriser, all ``T`` at once from a single stream of draws.
+
+    First-occurrence trick: draw one stream of :math:`T_{max}` items from ``q`` and record the index
+    :math:`f_i` of the first draw of each item; after :math:`T` draws the error is the unseen mass
+    :math:`\sum_i p_i\,\mathbf 1[f_i \ge T]`. Its expectation is :func:`memorizer_error`.
+
+    Parameters
+    ----------
+    T_values : array_like
+        Training-set sizes, >= 0 (rounded down to whole draws).
+    p : array_like, shape (n_items,)
+        Test law.
+    q : array_like, shape (n_items,), optional
+        Training law (default ``p``).
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray
+        The error at each ``T``, same shape as ``T_values``.
+    """
+    T = np.floor(_check_times("T_values", T_values))
+    p, q = _check_train_law(p, q)
+    first = _first_occurrences(q, int(T.max()), make_rng(seed))
+    seen = np.flatnonzero(np.isfinite(first))
+    order = seen[np.argsort(first[seen], kind="stable")]
+    # unseen[j] = mass of the items first drawn j-th or later, plus the never-drawn mass (suffix sums
+    # rather than 1 - cumsum, so small errors keep their relative precision).
+    never = p[np.isinf(first)].sum()
+    unseen = np.append(np.cumsum(p[order][::-1])[::-1], 0.0) + never
+    n_seen = np.searchsorted(first[order], T, side="left")
+    return unseen[n_seen]
+
+
+def expected_support(T, p):
+    r"""Expected number of distinct items among ``T`` draws from ``p`` (Heaps' law).
+
+    .. math:: K(T) = \sum_i \left[1 - (1 - p_i)^T\right] \approx \Gamma(1-1/\beta)\,(C T)^{1/\beta}
+
+    The support of a generator trained on ``T`` samples: its effective top-k (Dohmatob et al. 2024, eq. 6).
+
+    Parameters
+    ----------
+    T : float or array_like
+        Numbers of draws, >= 0.
+    p : array_like, shape (n_items,)
+
+    Returns
+    -------
+    float or ndarray, same shape as ``T``
+    """
+    T_arr = _check_times("T", T)
+    p = check_probabilities("p", p)
+    return _as_output(_survival_sum(T_arr, np.ones_like(p), p, seen=True), T)
+
+
+# --------------------------------------------------------------------------------------------------
+# A generator trained on T0 samples, and buying tail data
+# --------------------------------------------------------------------------------------------------
+
+def generator_support(T0, p, *, seed=None):
+    r"""Items seen by a memorising generator trained on ``T0`` draws from ``p`` (what it can reproduce).
+
+    The counts of ``T0`` i.i.d. draws are one multinomial vector; the support is where they are
+    positive. Its expected size is :func:`expected_support`, its missing mass has mean
+    ``memorizer_error(T0, p)`` (Dohmatob et al. 2024, eq. 6 and Cor. 2.2).
+
+    Parameters
+    ----------
+    T0 : int
+        Training draws of the generator, >= 1.
+    p : array_like, shape (n_items,)
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of bool, shape (n_items,)
+    """
+    T0 = check_int("T0", T0, low=1)
+    p = check_probabilities("p", p)
+    return make_rng(seed).multinomial(T0, p) > 0
+
+
+def support_cut(p, seen):
+    r"""Synthetic law of a generator that knows only the items in ``seen``: :math:`p` restricted and renormalised.
+
+    Mechanism (A) of the course's brief (§2.2): synthetic inputs come from :math:`p` conditioned on the
+    generator's support, all labels correct. A tail cut at an irregular, random set of ranks.
+
+    Parameters
+    ----------
+    p : array_like, shape (n_items,)
+    seen : array_like of bool, shape (n_items,)
+        The generator's support (e.g. from :func:`generator_support`).
+
+    Returns
+    -------
+    ndarray, shape (n_items,)
+    """
+    p = check_probabilities("p", p)
+    seen = np.asarray(seen)
+    if seen.dtype != bool or seen.shape != p.shape:
+        raise TypeError(f"seen must be a boolean array of shape {p.shape}, got {seen.dtype} {seen.shape}.")
+    kept = np.where(seen, p, 0.0)
+    if kept.sum() <= 0:
+        raise ValueError("seen must contain at least one item of positive probability.")
+    return kept / kept.sum()
+
+
+def wrong_label_error(T, p, T0):
+    r"""Exact error when synthetic labels are wrong off the generator's support (mechanism (B), §2.2).
+
+    Inputs come from :math:`p`; the generator (trained on :math:`T_0` clean draws) labels correctly only
+    the items it saw, and the learner memorises whatever label it is shown. Averaged over both samples:
+
+    .. math:: E = \sum_i p_i\left[(1-p_i)^{T_0} + \left(1-(1-p_i)^{T_0}\right)(1-p_i)^{T}\right]
+              = M(T_0) + E(T) - E(T + T_0)
+
+    with :math:`M(T_0) = E(T_0)` the generator's own error: the floor as :math:`T\to\infty`
+    (derived in the course; the paper's Cor. 2.2 gives the rate :math:`T^{-c} + T_0^{-c}`).
+
+    Parameters
+    ----------
+    T : float or array_like
+        Draws of the learner, >= 0.
+    p : array_like, shape (n_items,)
+    T0 : float
+        Draws of the generator, >= 0.
+
+    Returns
+    -------
+    float or ndarray, same shape as ``T``
+    """
+    T_arr = _check_times("T", T)
+    p = check_probabilities("p", p)
+    T0 = check_real("T0", T0, low=0)
+    floor = _survival_sum(np.array(T0), p, p)
+    return _as_output(floor + _survival_sum(T_arr, p, p) - _survival_sum(T_arr + T0, p, p), T)
+
+
+def tail_data_error(T_tail, p, k, k0):
+    r"""Error on the tail beyond a top-k cut after ``T_tail`` real draws from :math:`p` beyond rank ``k0``.
+
+    .. math:: E_{tail} = \sum_{i>k} p_i \left(1 - \frac{p_i \mathbf 1[i>k_0]}{R_{k_0}}\right)^{T_{tail}}
+
+    The synthetic data cover ranks :math:`\le k` (enough of them, so the head is learned); buying tail
+    data helps only where it lands. With :math:`k_0 = k` each tail sample is worth :math:`1/R_k` clean
+    ones; with :math:`k_0 > k` the band :math:`(k, k_0]` stays uncovered, so
+    :math:`E_{tail} \ge R_k - R_{k_0}` (Dohmatob et al. 2024, §3.1 in spirit; the formula is derived in
+    the course). Ranks are indices of ``p`` (sorted or not).
+
+    Parameters
+    ----------
+    T_tail : float or array_like
+        Real tail draws, >= 0.
+    p : array_like, shape (n_items,)
+    k : int
+        The synthetic cut, 0 <= k < n_items.
+    k0 : int
+        Tail samples are drawn beyond rank ``k0``, k0 < n_items.
+
+    Returns
+    -------
+    float or ndarray, same shape as ``T_tail``
+    """
+    T_arr = _check_times("T_tail", T_tail)
+    p = check_probabilities("p", p)
+    k = check_int("k", k, low=0, high=p.size - 1)
+    k0 = check_int("k0", k0, low=0, high=p.size - 1)
+    q = np.where(np.arange(p.size) >= k0, p, 0.0)
+    q /= q.sum()
+    return _as_output(_survival_sum(T_arr, p[k:], q[k:]), T_tail)
+
+
+# --------------------------------------------------------------------------------------------------
+# Generations: three ways to iterate, three growth laws
+# --------------------------------------------------------------------------------------------------
+
+#: The three iterated-retraining mechanisms (course brief §2.4) and the growth of their missing mass.
+MECHANISMS = {
+    "top_p": "composed top-p cuts: missing mass ~ 1 - rho^n ~ n(1 - rho), linear in n",
+    "resampling": "resampling drift (empirical law of T0 draws, iterated): missing mass ~ (n / T0)^c, i.e. n^c",
+    "fresh_inputs": "fresh inputs, inherited labels: M_n / M_1 -> sum_j C(n,j)(-1)^(j+1) j^(-c) ~ (log n)^c",
+}
+
+
+def _composed_top_p(p, n_generations, rho):
+    """Support sizes k_n and missing masses of n composed top-p cuts (each renormalised law ∝ p on a prefix)."""
+    order = _descending_order(p)
+    cum = np.cumsum(p[order])
+    k, sizes = p.size, []
+    for _ in range(n_generations):
+        # Smallest m with P_m / P_k >= rho (same rounding slack as top_p).
+        k = min(k, 1 + int(np.searchsorted(cum, rho * cum[k - 1] - 1e-12 * cum[k - 1], side="left")))
+        sizes.append(k)
+    sizes = np.array(sizes)
+    return sizes.astype(float), 1.0 - cum[sizes - 1]
+
+
+def _resampling(p, n_generations, T0, n_runs, rng):
+    """Missing masses and support sizes of ``n_runs`` chains of empirical laws refitted on T0 draws."""
+    counts = rng.multinomial(T0, p, size=n_runs)          # generation 1: T0 draws from the truth
+    alive = np.flatnonzero(counts.any(axis=0))             # only items seen once can ever reappear
+    counts, p_alive = counts[:, alive], p[alive]
+    missing, sizes = [], []
+    for n in range(n_generations):
+        if n:
+            counts = rng.multinomial(T0, counts / T0)
+        missing.append(1.0 - (counts > 0) @ p_alive)
+        sizes.append((counts > 0).sum(axis=1))
+    return np.array(sizes, dtype=float).T, np.array(missing).T
+
+
+def _fresh_inputs(p, n_generations, T0):
+    r"""Exact :math:`M_n = \sum_i p_i[1 - s_i^n]` and :math:`K_n = \sum_i s_i^n`, :math:`s_i = 1-(1-p_i)^{T_0}`."""
+    n = np.arange(1, n_generations + 1, dtype=float)[:, None]
+    with np.errstate(divide="ignore"):
+        log_seen = np.log(-np.expm1(T0 * np.log1p(-p)))       # log s_i (-inf if p_i = 0)
+    with np.errstate(invalid="ignore"):
+        lost = -np.expm1(np.where(np.isinf(log_seen), -np.inf, n * log_seen))
+    return (1.0 - lost).sum(axis=1), lost @ p
+
+
+def generations(n_generations, p, mechanism, *, T0=None, rho=None, n_runs=1, seed=None):
+    r"""Missing mass :math:`M_n` of the data after ``n`` = 1..``n_generations`` generations of a named mechanism.
+
+    :math:`M_n` is the mass of the items that generation :math:`n` can no longer produce correctly:
+    the floor a memoriser trained on its output reaches (the paper's "shifted scaling with the number of
+    generations"; its exact theorem is unconfirmed, so the course simulates three named mechanisms,
+    brief §2.4, see :data:`MECHANISMS`):
+
+    * ``"top_p"`` (needs ``rho``): each generation keeps the top-p set of its own law with mass ``rho``;
+      deterministic. :math:`M_n \approx n(1-\rho)`: linear in :math:`n`.
+    * ``"resampling"`` (needs ``T0``): each generation is the empirical law of ``T0`` draws from the
+      previous one (generation 1 from ``p``); ``n_runs`` chains. :math:`M_n \sim n^{c}`.
+    * ``"fresh_inputs"`` (needs ``T0``): every generation draws ``T0`` fresh inputs from ``p`` and copies
+      labels from its predecessor, so an item stays right only if seen every time; exact
+      :math:`M_n = \sum_i p_i[1-(1-(1-p_i)^{T_0})^n]`, growing like :math:`(\log n)^c`.
+
+    Every mechanism obeys the union bound :math:`M_n \le n M_1`; only ``"top_p"`` is linear.
+
+    Parameters
+    ----------
+    n_generations : int
+        Generations to run, >= 1.
+    p : array_like, shape (n_items,)
+        The true law (generation 0).
+    mechanism : {"top_p", "resampling", "fresh_inputs"}
+    T0 : int, optional
+        Samples per generation (``"resampling"``, ``"fresh_inputs"``).
+    rho : float, optional
+        Top-p mass in (0, 1] (``"top_p"``).
+    n_runs : int
+        Independent chains (``"resampling"`` only; the other two are exact).
+    seed : None, int or numpy.random.Generator
+        Used by ``"resampling"`` only.
+
+    Returns
+    -------
+    dict
+        ``"n"`` (generations 1..G), ``"missing_mass"`` and ``"support"`` (number of items still
+        produced), each of shape (G,) for the exact mechanisms and (n_runs, G) for ``"resampling"``.
+    """
+    n_generations = check_int("n_generations", n_generations, low=1)
+    p = check_probabilities("p", p)
+    check_choice("mechanism", mechanism, tuple(MECHANISMS))
+    n_runs = check_int("n_runs", n_runs, low=1)
+    if mechanism == "top_p":
+        if rho is None:
+            raise ValueError("rho must be given (a top-p mass in (0, 1]) for mechanism 'top_p'.")
+        rho = check_real("rho", rho, low=0, high=1, low_open=True)
+        support, missing = _composed_top_p(p, n_generations, rho)
+    else:
+        if T0 is None:
+            raise ValueError(f"T0 must be given (samples per generation) for mechanism {mechanism!r}.")
+        T0 = check_int("T0", T0, low=1)
+        if mechanism == "resampling":
+            support, missing = _resampling(p, n_generations, T0, n_runs, make_rng(seed))
+        else:
+            support, missing = _fresh_inputs(p, n_generations, T0)
+    return {"n": np.arange(1, n_generations + 1), "missing_mass": missing, "support": support}
+
+
+def fresh_inputs_ratio(n, beta):
+    r"""Large-:math:`T_0` limit of :math:`M_n / M_1` for the ``"fresh_inputs"`` mechanism.
+
+    .. math:: \frac{M_n}{M_1} \to \sum_{j=1}^{n} \binom{n}{j} (-1)^{j+1} j^{-c}
+              = \frac{1}{\Gamma(c)} \int_0^\infty t^{c-1}\left[1-(1-e^{-t})^n\right] dt,
+              \quad c = 1 - 1/\beta
+
+    (derived in the course). The alternating sum is exact but cancels catastrophically beyond
+    :math:`n \approx 40`, so it is used up to 30 and the integral form (numerical quadrature) beyond;
+    it grows like :math:`(\log n)^c`.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Generations, >= 1.
+    beta : float
+        Zipf exponent, > 1.
+
+    Returns
+    -------
+    float or ndarray, same shape as ``n``
+    """
+    from scipy.integrate import quad
+
+    n_arr = np.asarray(n)
+    if n_arr.dtype.kind not in "iu":
+        raise TypeError(f"n must be an integer or an array of integers, got {n!r}.")
+    if np.any(n_arr < 1):
+        raise ValueError(f"n must be >= 1, got a minimum of {n_arr.min()}.")
+    c = exponent(beta)
+
+    def ratio(m):
+        if m <= 30:
+            j = np.arange(1, m + 1)
+            return float(np.sum(binom(m, j) * (-1.0) ** (j + 1) * j**-c))
+        # Split at t = log m, where (1 - e^-t)^m turns from ~0 to ~1.
+        f = lambda t: t ** (c - 1) * -np.expm1(m * np.log1p(-np.exp(-t)))  # noqa: E731
+        cut = np.log(m)
+        return (quad(f, 0, cut)[0] + quad(f, cut, np.inf)[0]) / gamma(c)
+
+    out = np.vectorize(ratio, otypes=[float])(n_arr)
+    return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------------------------------
+# Theory helpers: the constants of the laws
+# --------------------------------------------------------------------------------------------------
+
+def _beta(beta):
+    return check_real("beta", beta, low=1, low_open=True)
+
+
+def exponent(beta):
+    r"""Clean scaling exponent of the memoriser on Zipf(:math:`\beta`) data: :math:`c = 1 - 1/\beta`.
+
+    :math:`E(T) \asymp T^{-c}` (Hutter 2021; Dohmatob et al. 2024, §2). Hutter's :math:`\alpha = \beta - 1`.
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 1.
+    """
+    return 1.0 - 1.0 / _beta(beta)
+
+
+def prefactor(beta):
+    r"""Constant :math:`A_\beta` of :math:`E(T) \approx A_\beta T^{-(1-1/\beta)}` (infinite Zipf vocabulary).
+
+    .. math:: A_\beta = \frac{1}{\beta}\,\zeta(\beta)^{-1/\beta}\,\Gamma(1 - 1/\beta)
+
+    Derived in the course (sum replaced by an integral over :math:`u = T p(x)`): :math:`A_2 = 0.6910`,
+    :math:`A_3 = 0.4245`.
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 1.
+    """
+    beta = _beta(beta)
+    return zeta(beta) ** (-1 / beta) * gamma(1 - 1 / beta) / beta
+
+
+def plateau(beta, k, n_items=None):
+    r"""Exact Zipf tail mass :math:`R_k = \sum_{i>k} p_i`: the floor of training on top-k data.
+
+    .. math:: R_k = \frac{\zeta(\beta, k+1) - \zeta(\beta, N+1)}{\zeta(\beta) - \zeta(\beta, N+1)}
+              \approx \frac{k^{-(\beta-1)}}{(\beta-1)\,\zeta(\beta)}
+
+    (Hurwitz zeta; :math:`N = \infty` drops the :math:`\zeta(\beta, N+1)` terms). Dohmatob et al. (2024,
+    Thm 2.1): :math:`E \asymp T^{-c} + k^{-(\beta-1)}`.
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 1.
+    k : int or array_like of int
+        Cut rank(s), >= 0.
+    n_items : int, optional
+        Finite vocabulary size (default: infinite).
+
+    Returns
+    -------
+    float or ndarray, same shape as ``k``
+    """
+    beta = _beta(beta)
+    k_arr = np.asarray(k)
+    if k_arr.dtype.kind not in "iu" or np.any(k_arr < 0):
+        raise ValueError(f"k must be a non-negative integer or an array of them, got {k!r}.")
+    end = 0.0 if n_items is None else zeta(beta, check_int("n_items", n_items, low=1) + 1.0)
+    out = np.clip((zeta(beta, k_arr + 1.0) - end) / (zeta(beta) - end), 0.0, 1.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def heaps_law(T, beta):
+    r"""Asymptotic number of distinct items in ``T`` Zipf draws: :math:`K(T) \approx \Gamma(1-1/\beta)(T/\zeta(\beta))^{1/\beta}`.
+
+    Derived in the course (Heaps' law); the exact finite-vocabulary value is :func:`expected_support`.
+    :math:`K(T) \approx 1.382\sqrt T` for :math:`\beta = 2`.
+
+    Parameters
+    ----------
+    T : float or array_like
+        Numbers of draws, >= 0.
+    beta : float
+        Zipf exponent, > 1.
+    """
+    T_arr = _check_times("T", T)
+    beta = _beta(beta)
+    return _as_output(gamma(1 - 1 / beta) * (T_arr / zeta(beta)) ** (1 / beta), T)
+
+
+def crossover_scale(beta, k):
+    r"""Scale :math:`T^* \asymp k^\beta` at which the top-k learning curve meets its plateau.
+
+    Solves :math:`T^{-c} = k^{-(\beta-1)}` (Dohmatob et al. 2024, Thm 2.1). The constant in front depends
+    on how the crossover is defined: with :math:`E(T^*) = 2R_k`, :math:`T^*/k^2 \approx 0.35` at
+    :math:`\beta = 2` (see :func:`crossover_time`).
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 1.
+    k : float or array_like
+        Cut rank(s), > 0.
+    """
+    beta = _beta(beta)
+    k_arr = check_array("k", k)
+    if np.any(k_arr <= 0):
+        raise ValueError(f"k must be positive, got a minimum of {k_arr.min():g}.")
+    return _as_output(k_arr**beta, k)
+
+
+def crossover_time(p, k, factor=2.0):
+    r"""Training size :math:`T^*` at which training on ``top_k(p, k)`` reaches ``factor`` times its plateau.
+
+    Root of :math:`E(T; k) = \text{factor}\cdot R_k` with :math:`E(T;k) = \sum_{i\le k} p_i(1-p_i/P_k)^T + R_k`,
+    found by :func:`course.scaling.find_crossing` in :math:`\log T`. For Zipf(2), ``factor=2``:
+    :math:`T^*/k^2 \approx 0.346` (measured in the course).
+
+    Parameters
+    ----------
+    p : array_like, shape (n_items,)
+        The true law.
+    k : int
+        Cut, 1 <= k < n_items.
+    factor : float
+        Level relative to the plateau, > 1.
+
+    Returns
+    -------
+    float
+    """
+    from .scaling import find_crossing
+
+    p = check_probabilities("p", p)
+    k = check_int("k", k, low=1, high=p.size - 1)
+    factor = check_real("factor", factor, low=1, low_open=True)
+    q = top_k(p, k)
+    head = q > 0
+    r_k = p[~head].sum()
+    # E(T; k) - R_k involves only the k kept items: evaluate that small sum directly in the root finder.
+    head_error = lambda t: _survival_sum(np.array(t), p[head], q[head])  # noqa: E731
+    return find_crossing(head_error, (factor - 1) * r_k, 1.0, 1e18)
+
+
+def narrowed_exponent(beta, *, tau=None, beta_prime=None):
+    r"""Exponent of the memoriser trained on a narrowed tail, tested on Zipf(:math:`\beta`).
+
+    Training on :math:`q \propto i^{-\beta'}` with :math:`\beta' > \beta` gives
+    :math:`E \asymp T^{-(\beta-1)/\beta'}` with no plateau; temperature :math:`\tau` gives
+    :math:`\beta' = \beta/\tau`, so the exponent is :math:`\tau c` (derived in the course; the paper's
+    exact narrowing theorem is unconfirmed). Give exactly one of ``tau`` and ``beta_prime``.
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent of the test law, > 1.
+    tau : float, optional
+        Temperature in (0, 1].
+    beta_prime : float, optional
+        Zipf exponent of the training law, >= ``beta``.
+    """
+    beta = _beta(beta)
+    if (tau is None) == (beta_prime is None):
+        raise ValueError("give exactly one of tau and beta_prime.")
+    if tau is not None:
+        beta_prime = beta / check_real("tau", tau, low=0, high=1, low_open=True)
+    else:
+        beta_prime = check_real("beta_prime", beta_prime, low=beta)
+    return (beta - 1) / beta_prime
+
+
+def resume_scale(beta, k, pi):
+    r"""Scale at which mixing a fraction :math:`\pi` of real data restarts the decay: :math:`T \asymp k^\beta/\pi`.
+
+    With :math:`q = \pi p + (1-\pi)\,\text{top-k}(p)`, the error sits on the plateau :math:`R_k` until
+    the real data alone, :math:`\pi T`, reach :math:`\asymp k^\beta`, then decays as
+    :math:`A_\beta(\pi T)^{-c}` (Dohmatob et al. 2024, Thm 3.2 "grokking"; the constant is measured in
+    the course: the error halves below :math:`R_k` at :math:`\pi T \approx 6 k^2` for :math:`\beta = 2`).
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 1.
+    k : float
+        Cut rank, > 0.
+    pi : float
+        Fraction of real data in (0, 1].
+    """
+    beta = _beta(beta)
+    k = check_real("k", k, low=0, low_open=True)
+    pi = check_real("pi", pi, low=0, high=1, low_open=True)
+    return k**beta / pi

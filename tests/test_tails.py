@@ -1,0 +1,490 @@
+"""course.tails: the memoriser's exact error against brute force and Monte Carlo, the paper's laws, validation.
+
+The acceptance numbers come from the course brief (tails.md §1-2, §6), which measured them. Monte Carlo
+tolerances are 4 standard errors of a mean (a false alarm about once in 16 000 runs), with the standard
+error estimated from the sample, unless a comment says otherwise.
+"""
+
+import numpy as np
+import pytest
+from scipy.special import zeta
+
+from course import scaling
+from course import tails as tl
+
+N = 10**6
+T_GRID = np.logspace(3, 6, 13)
+
+
+@pytest.fixture(scope="module")
+def p2():
+    return tl.zipf(2, N)
+
+
+# ------------------------------------------------------------------------------------------------
+# Distributions and transforms
+# ------------------------------------------------------------------------------------------------
+
+def test_zipf_is_a_decreasing_power_law():
+    p = tl.zipf(1.5, 1000)
+    assert p.sum() == pytest.approx(1.0)
+    assert np.all(np.diff(p) < 0)
+    assert p[0] / p[1] == pytest.approx(2**1.5)
+    assert tl.zipf(0.5, 10).size == 10  # beta <= 1 is a law on a finite vocabulary
+
+
+def test_zipf_validates():
+    with pytest.raises(ValueError, match="beta"):
+        tl.zipf(0, 10)
+    with pytest.raises(ValueError, match="n_items"):
+        tl.zipf(2, 0)
+    with pytest.raises(TypeError, match="n_items"):
+        tl.zipf(2, 10.5)
+
+
+def _random_laws(shape, seed):
+    return np.random.default_rng(seed).dirichlet(np.full(shape[-1], 0.5), size=shape[:-1])
+
+
+def test_top_k_keeps_the_k_largest_per_row():
+    laws = _random_laws((2, 3, 50), seed=0)
+    q = tl.top_k(laws, 7)
+    assert q.shape == laws.shape
+    np.testing.assert_allclose(q.sum(axis=-1), 1.0)
+    np.testing.assert_array_equal((q > 0).sum(axis=-1), 7)
+    # The kept items are the 7 largest, in the same proportions as in p.
+    threshold = np.sort(laws, axis=-1)[..., -7:-6]
+    np.testing.assert_array_equal(q > 0, laws >= threshold)
+    kept = laws * (q > 0)
+    np.testing.assert_allclose(q, kept / kept.sum(axis=-1, keepdims=True))
+
+
+def test_top_k_on_zipf_is_the_prefix_and_breaks_ties_by_index():
+    p = tl.zipf(2, 100)
+    np.testing.assert_allclose(tl.top_k(p, 10), np.r_[p[:10], np.zeros(90)] / p[:10].sum())
+    np.testing.assert_allclose(tl.top_k(p, 500), p)  # k >= n_items keeps all
+    np.testing.assert_array_equal(tl.top_k([0.25, 0.25, 0.25, 0.25], 2), [0.5, 0.5, 0, 0])
+
+
+def test_top_p_keeps_the_smallest_set_reaching_the_mass():
+    laws = _random_laws((40, 30), seed=1)
+    for mass in (0.3, 0.9, 0.999):
+        q = tl.top_p(laws, mass)
+        np.testing.assert_allclose(q.sum(axis=-1), 1.0)
+        kept = laws * (q > 0)
+        assert np.all(kept.sum(axis=-1) >= mass - 1e-12)
+        # Dropping the smallest kept item must fall short of the target: the set is minimal.
+        smallest = np.where(q > 0, laws, np.inf).min(axis=-1)
+        assert np.all(kept.sum(axis=-1) - smallest < mass)
+
+
+def test_top_p_edge_cases():
+    p = tl.zipf(2, 10)
+    assert np.count_nonzero(tl.top_p(p, 0.8)) == 2  # P_1 = 0.645, P_2 = 0.806
+    np.testing.assert_allclose(tl.top_p(p, 1.0), p)
+    np.testing.assert_array_equal(tl.top_p([0.5, 0.5, 0.0], 1e-9), [1.0, 0.0, 0.0])  # tie: lower index
+    np.testing.assert_allclose(tl.top_p([0.2, 0.3, 0.5], 0.8), [0.0, 0.375, 0.625], atol=1e-15)  # exact reach
+
+
+def test_temperature_turns_zipf_beta_into_zipf_beta_over_tau():
+    p = tl.zipf(2, 1000)
+    np.testing.assert_allclose(tl.temperature(p, 0.5), tl.zipf(4, 1000), rtol=1e-12)
+    np.testing.assert_allclose(tl.temperature(p, 1.0), p, rtol=1e-12)
+    laws = _random_laws((5, 20), seed=2)
+    laws[:, 0] = 0
+    laws /= laws.sum(axis=1, keepdims=True)
+    q = tl.temperature(laws, 2.0)
+    np.testing.assert_allclose(q, np.sqrt(laws) / np.sqrt(laws).sum(axis=1, keepdims=True))
+    assert np.all(q[:, 0] == 0)
+    cold = tl.temperature(p, 1e-3)  # no underflow to 0/0: all the mass on the top item
+    assert cold[0] == 1.0 and np.isfinite(cold).all()
+
+
+def test_mix_and_tail_mass():
+    p, q = tl.zipf(2, 50), tl.top_k(tl.zipf(2, 50), 5)
+    np.testing.assert_allclose(tl.mix(p, q, 0.3), 0.3 * p + 0.7 * q)
+    assert tl.tail_mass(p, 5) == pytest.approx(p[5:].sum(), rel=1e-13)
+    assert tl.tail_mass(p, 0) == pytest.approx(1.0)
+    assert tl.tail_mass(p, 50) == 0.0
+    laws = _random_laws((4, 30), seed=3)
+    np.testing.assert_allclose(tl.tail_mass(laws, 3), np.sort(laws, axis=1)[:, :-3].sum(axis=1))
+
+
+@pytest.mark.parametrize("call, name, error", [
+    (lambda: tl.top_k([0.5, 0.5], 0), "k", ValueError),
+    (lambda: tl.top_k([0.5, 0.5], 1.5), "k", TypeError),
+    (lambda: tl.top_k([0.5, 0.6], 1), "p", ValueError),
+    (lambda: tl.top_k([[0.5, 0.5], [0.9, 0.2]], 1), "p", ValueError),
+    (lambda: tl.top_k([1.5, -0.5], 1), "p", ValueError),
+    (lambda: tl.top_k(1.0, 1), "p", ValueError),
+    (lambda: tl.top_p([0.5, 0.5], 0), "mass", ValueError),
+    (lambda: tl.top_p([0.5, 0.5], 1.2), "mass", ValueError),
+    (lambda: tl.temperature([0.5, 0.5], 0), "tau", ValueError),
+    (lambda: tl.temperature([0.5, np.nan], 1), "p", ValueError),
+    (lambda: tl.mix([0.5, 0.5], [1.0, 0.0], 1.5), "pi", ValueError),
+    (lambda: tl.mix([0.5, 0.5], [1.0, 0.0, 0.0], 0.5), "shape", ValueError),
+    (lambda: tl.mix([0.5, 0.5], [0.7, 0.7], 0.5), "q", ValueError),
+    (lambda: tl.tail_mass([0.5, 0.5], -1), "k", ValueError),
+])
+def test_transforms_validate(call, name, error):
+    with pytest.raises(error, match=name):
+        call()
+
+
+# ------------------------------------------------------------------------------------------------
+# The memoriser
+# ------------------------------------------------------------------------------------------------
+
+def test_memorizer_error_matches_brute_force_and_keeps_the_shape_of_T():
+    rng = np.random.default_rng(4)
+    p, q = rng.dirichlet(np.ones(30)), rng.dirichlet(np.ones(30))
+    T = np.array([[0, 1, 7], [30, 100, 1000]])
+    brute = np.array([[np.sum(p * (1 - q) ** t) for t in row] for row in T])
+    np.testing.assert_allclose(tl.memorizer_error(T, p, q), brute, rtol=1e-12)
+    assert isinstance(tl.memorizer_error(5, p), float)
+    assert tl.memorizer_error(0, [1.0, 0.0]) == 1.0  # (1 - 1)^0 = 1, not nan
+    assert tl.memorizer_error(3, [1.0, 0.0]) == 0.0
+
+
+def test_memorizer_error_is_stable_for_huge_T_and_tiny_q():
+    # (1 - 1e-13)^1e12 = exp(1e12 * log1p(-1e-13)) = exp(-0.1 - 5e-15); the naive power is off by ~1e-4.
+    p = np.array([0.5, 0.5])
+    q = np.array([1 - 1e-13, 1e-13])
+    assert tl.memorizer_error(1e12, p, q) == pytest.approx(0.5 * np.exp(-0.1), rel=1e-12)
+    # N = 1e7, T = 1e12: the infinite-vocabulary law A_2 T^-1/2, minus the mass beyond N (never seen
+    # there), renormalised to the finite vocabulary; the integral approximation is good to ~1e-4.
+    r_n = tl.plateau(2, 10**7)
+    expected = (tl.prefactor(2) * 1e-6 - r_n) / (1 - r_n)
+    assert tl.memorizer_error(1e12, tl.zipf(2, 10**7)) == pytest.approx(expected, rel=1e-3)
+
+
+def test_clean_scaling_law_beta_2(p2):
+    # tails.md §1: slope -0.5001 on [1e3, 1e6]; E(1e3) within 0.04% of A_2 T^-1/2.
+    errors = tl.memorizer_error(T_GRID, p2)
+    fit = scaling.fit_power_law(T_GRID, errors)
+    assert fit.exponent == pytest.approx(-tl.exponent(2), abs=0.02)
+    assert errors[0] == pytest.approx(tl.prefactor(2) * 1e3**-0.5, rel=0.01)
+
+
+def test_sampled_curve_single_seed_slope(p2):
+    # tails.md §1: over 10 seeds the slope has sd 0.013, so +-0.05 is ~4 sd.
+    curve = tl.sampled_memorizer_curve(T_GRID, p2, seed=0)
+    assert scaling.fit_power_law(T_GRID, curve).exponent == pytest.approx(-0.5, abs=0.05)
+    assert np.all(np.diff(curve) <= 0)
+
+
+def test_sampled_curve_mean_matches_exact():
+    p = tl.zipf(2, 10**5)
+    T = np.array([0, 10, 10**3, 10**4])
+    curves = np.array([tl.sampled_memorizer_curve(T, p, seed=s) for s in range(40)])
+    exact = tl.memorizer_error(T, p)
+    np.testing.assert_allclose(curves[:, 0], 1.0)
+    se = curves[:, 1:].std(axis=0, ddof=1) / np.sqrt(len(curves))
+    assert np.all(np.abs(curves[:, 1:].mean(axis=0) - exact[1:]) < 4 * se)
+
+
+def test_sampled_curve_with_a_cut_training_law_never_goes_below_the_tail():
+    p = tl.zipf(2, 1000)
+    curve = tl.sampled_memorizer_curve([1e5], p, tl.top_k(p, 10), seed=1)
+    assert curve[0] == pytest.approx(tl.tail_mass(p, 10), rel=1e-12)  # 1e5 draws see all 10 items
+
+
+@pytest.mark.parametrize("call, name, error", [
+    (lambda: tl.memorizer_error(-1, [0.5, 0.5]), "T", ValueError),
+    (lambda: tl.memorizer_error(np.inf, [0.5, 0.5]), "T", ValueError),
+    (lambda: tl.memorizer_error(1, [0.5, 0.4]), "p", ValueError),
+    (lambda: tl.memorizer_error(1, [0.5, 0.5], [1.0, 0.0, 0.0]), "q", ValueError),
+    (lambda: tl.sampled_memorizer_curve([-5], [0.5, 0.5]), "T_values", ValueError),
+    (lambda: tl.sampled_memorizer_curve([5], [0.5, 0.5], seed=-1), "seed", TypeError),
+    (lambda: tl.expected_support(-1, [0.5, 0.5]), "T", ValueError),
+])
+def test_memoriser_validates(call, name, error):
+    with pytest.raises(error, match=name):
+        call()
+
+
+# ------------------------------------------------------------------------------------------------
+# Tail cutting, narrowing, mixing (tails.md §2.1-2.3, 2.5)
+# ------------------------------------------------------------------------------------------------
+
+def test_top_k_plateau_is_the_tail_mass(p2):
+    for k in (10, 100, 1000):
+        plateau = tl.tail_mass(p2, k)
+        assert tl.memorizer_error(1e8, p2, tl.top_k(p2, k)) / plateau == pytest.approx(1, abs=1e-3)
+        assert tl.plateau(2, k, n_items=N) == pytest.approx(plateau, rel=1e-9)
+
+
+@pytest.mark.parametrize("beta", [2, 3])
+def test_plateau_exponent_against_k(beta):
+    k = np.array([10, 30, 100, 300, 1000, 3000, 10000])
+    fit = scaling.fit_power_law(k, tl.plateau(beta, k, n_items=N))
+    assert fit.exponent == pytest.approx(-(beta - 1), abs=0.03)
+    # Infinite vocabulary: the asymptote C k^-(beta-1)/(beta-1) within 1/k-order corrections.
+    asym = k ** -(beta - 1.0) / ((beta - 1) * zeta(beta))
+    assert np.all(np.abs(tl.plateau(beta, k) / asym - 1) < beta / k)
+
+
+def test_crossover_time_scales_as_k_squared(p2):
+    ratios = [tl.crossover_time(p2, k) / tl.crossover_scale(2, k) for k in (30, 100, 300, 1000)]
+    assert np.all((np.array(ratios) >= 0.33) & (np.array(ratios) <= 0.36))  # measured 0.346-0.349
+
+
+@pytest.mark.parametrize("tau", [0.5, 0.75, 0.9])
+def test_temperature_narrows_the_exponent_without_a_plateau(p2, tau):
+    errors = tl.memorizer_error(T_GRID, p2, tl.temperature(p2, tau))
+    assert scaling.fit_power_law(T_GRID, errors).exponent == pytest.approx(-tau / 2, abs=0.01)
+    assert tl.narrowed_exponent(2, tau=tau) == pytest.approx(tau / 2)
+    assert np.all(scaling.local_slopes(T_GRID, errors) < -0.9 * tau / 2)  # still decaying at 1e6: no floor
+
+
+def test_mixing_resumes_at_pi_T_of_order_k_squared():
+    # N = 1e5 instead of 1e6 (10x faster): items beyond 1e5 matter only once pi T > 1e10 / 0.6.
+    p = tl.zipf(2, 10**5)
+    k, T = 100, np.logspace(2, 9, 43)
+    cut = tl.top_k(p, k)
+    for pi in (0.01, 0.05, 0.1, 0.2):
+        errors = tl.memorizer_error(T, p, tl.mix(p, cut, pi))
+        t_half = scaling.first_crossing(T, errors, tl.tail_mass(p, k) / 2)
+        assert 4 <= t_half / tl.resume_scale(2, k, pi) <= 9  # measured 5.1 (interpolated)
+        late = scaling.fit_power_law(T, errors, x_min=100 * k**2 / pi)
+        assert late.exponent == pytest.approx(-0.5, abs=0.03)
+
+
+# ------------------------------------------------------------------------------------------------
+# A generator trained on T0 samples (§2.2), buying tail data (§2.6)
+# ------------------------------------------------------------------------------------------------
+
+def test_heaps_law_and_expected_support(p2):
+    assert tl.expected_support(1e4, p2) == pytest.approx(137.7, abs=0.1)
+    assert tl.heaps_law(1e4, 2) == pytest.approx(138.2, abs=0.1)
+    T = np.logspace(3, 6, 7)
+    assert scaling.fit_power_law(T, tl.expected_support(T, p2)).exponent == pytest.approx(0.5, abs=0.02)
+    small = tl.zipf(1.5, 20)
+    assert tl.expected_support(50, small) == pytest.approx(np.sum(1 - (1 - small) ** 50), rel=1e-12)
+
+
+def test_generator_support_has_the_expected_missing_mass():
+    p, T0, runs = tl.zipf(2, 10**4), 1000, 200
+    rng = np.random.default_rng(5)
+    missing = np.array([1 - p[tl.generator_support(T0, p, seed=rng)].sum() for _ in range(runs)])
+    se = missing.std(ddof=1) / np.sqrt(runs)
+    assert abs(missing.mean() - tl.memorizer_error(T0, p)) < 4 * se
+    seen = tl.generator_support(T0, p, seed=0)
+    q = tl.support_cut(p, seen)
+    assert q.sum() == pytest.approx(1.0) and np.all(q[~seen] == 0)
+    # Training forever on the cut data leaves exactly the generator's missing mass.
+    assert tl.memorizer_error(1e9, p, q) == pytest.approx(1 - p[seen].sum(), rel=1e-9)
+
+
+def test_wrong_label_error_plateaus_at_the_generators_error(p2):
+    # tails.md §2.2 (B), T0 = 1e4: 6.887e-2, 2.216e-2, 8.93e-3, 7.01e-3, 6.912e-3, 6.909e-3.
+    errors = tl.wrong_label_error(np.logspace(2, 7, 6), p2, 1e4)
+    np.testing.assert_allclose(errors, [6.887e-2, 2.216e-2, 8.93e-3, 7.01e-3, 6.912e-3, 6.909e-3], rtol=2e-3)
+    assert tl.wrong_label_error(0, p2, 1e4) == pytest.approx(1.0)
+
+
+def test_tail_data_just_past_the_cut_is_worth_one_over_R_k(p2):
+    k = 100
+    r_k = tl.tail_mass(p2, k)
+    assert tl.tail_data_error(1e4, p2, k, k) == pytest.approx(tl.memorizer_error(1e4 / r_k, p2), rel=0.01)
+    too_deep = tl.tail_data_error(np.array([1e3, 1e4, 1e5]), p2, k, 10 * k)
+    assert np.all(too_deep >= r_k - tl.tail_mass(p2, 10 * k))
+
+
+@pytest.mark.parametrize("call, name, error", [
+    (lambda: tl.generator_support(0, [0.5, 0.5]), "T0", ValueError),
+    (lambda: tl.support_cut([0.5, 0.5], [1, 0]), "seen", TypeError),
+    (lambda: tl.support_cut([0.5, 0.5, 0.0], np.array([False, False, True])), "seen", ValueError),
+    (lambda: tl.wrong_label_error(1, [0.5, 0.5], -1), "T0", ValueError),
+    (lambda: tl.tail_data_error(1, [0.5, 0.5], 2, 0), "k", ValueError),
+    (lambda: tl.tail_data_error(1, [0.5, 0.5], 0, 5), "k0", ValueError),
+    (lambda: tl.tail_data_error(-1, [0.5, 0.5], 0, 0), "T_tail", ValueError),
+])
+def test_generator_functions_validate(call, name, error):
+    with pytest.raises(error, match=name):
+        call()
+
+
+# ------------------------------------------------------------------------------------------------
+# Generations (§2.4)
+# ------------------------------------------------------------------------------------------------
+
+def test_composed_top_p_is_linear_in_n(p2):
+    gens = tl.generations(6, p2, "top_p", rho=0.99)
+    k, missing = gens["support"], gens["missing_mass"]
+    np.testing.assert_array_equal(k, [61, 31, 21, 16, 13, 11])  # tails.md §2.4
+    assert np.all((k[:5] * gens["n"][:5] / k[0] >= 0.9) & (k[:5] * gens["n"][:5] / k[0] <= 1.1))
+    increments = np.diff(np.r_[0.0, missing[:4]])
+    assert np.all((increments >= 0.0075) & (increments <= 0.0105))
+    # Each generation is exactly top_p of the previous one.
+    q = p2
+    for _ in range(2):
+        q = tl.top_p(q, 0.99)
+    assert np.count_nonzero(q) == k[1]
+
+
+def test_resampling_drift_grows_like_n_to_the_c(p2):
+    gens = tl.generations(64, p2, "resampling", T0=10**4, n_runs=20, seed=0)
+    assert gens["missing_mass"].shape == (20, 64)
+    mean = gens["missing_mass"].mean(axis=0)
+    assert 0.35 <= scaling.fit_power_law(gens["n"], mean, x_min=4).exponent <= 0.6  # measured 0.47
+    assert np.all(np.diff(gens["missing_mass"], axis=1) >= -1e-15)  # a lost item never returns
+
+
+def test_fresh_inputs_follow_the_binomial_sum(p2):
+    gens = tl.generations(10, p2, "fresh_inputs", T0=10**4)
+    ratio = gens["missing_mass"] / gens["missing_mass"][0]
+    np.testing.assert_allclose(ratio, tl.fresh_inputs_ratio(np.arange(1, 11), 2), atol=0.01)
+    assert ratio[-1] == pytest.approx(1.891, abs=0.002)
+
+
+@pytest.mark.parametrize("mechanism, kwargs", [
+    ("top_p", {"rho": 0.99}), ("resampling", {"T0": 1000, "seed": 1}), ("fresh_inputs", {"T0": 1000})])
+def test_every_mechanism_obeys_the_union_bound(mechanism, kwargs):
+    gens = tl.generations(8, tl.zipf(2, 10**4), mechanism, **kwargs)
+    missing = np.atleast_2d(gens["missing_mass"])
+    assert np.all(missing <= gens["n"] * missing[:, :1] + 1e-12)
+
+
+def test_fresh_inputs_ratio_is_continuous_across_its_two_formulas():
+    r = tl.fresh_inputs_ratio(np.array([29, 30, 31, 32]), 2)
+    steps = np.diff(r)
+    assert np.all(steps > 0) and np.all(np.diff(steps) < 0)  # increasing and concave through n = 30
+    assert tl.fresh_inputs_ratio(1, 2) == pytest.approx(1.0)
+    assert tl.fresh_inputs_ratio(1000, 2) == pytest.approx(3.08, abs=0.05)  # tails.md: 3.08 at T0 = 1e4
+
+
+@pytest.mark.parametrize("call, name, error", [
+    (lambda: tl.generations(0, [0.5, 0.5], "top_p", rho=0.9), "n_generations", ValueError),
+    (lambda: tl.generations(3, [0.5, 0.5], "drift", T0=5), "mechanism", ValueError),
+    (lambda: tl.generations(3, [0.5, 0.5], "top_p"), "rho", ValueError),
+    (lambda: tl.generations(3, [0.5, 0.5], "top_p", rho=1.5), "rho", ValueError),
+    (lambda: tl.generations(3, [0.5, 0.5], "resampling"), "T0", ValueError),
+    (lambda: tl.generations(3, [0.5, 0.5], "fresh_inputs", T0=0), "T0", ValueError),
+    (lambda: tl.generations(3, [0.5, 0.5], "resampling", T0=5, n_runs=0), "n_runs", ValueError),
+    (lambda: tl.fresh_inputs_ratio(0, 2), "n", ValueError),
+    (lambda: tl.fresh_inputs_ratio(2.5, 2), "n", TypeError),
+])
+def test_generations_validate(call, name, error):
+    with pytest.raises(error, match=name):
+        call()
+
+
+# ------------------------------------------------------------------------------------------------
+# Theory helpers
+# ------------------------------------------------------------------------------------------------
+
+def test_constants():
+    assert tl.exponent(2) == 0.5 and tl.exponent(3) == pytest.approx(2 / 3)
+    assert tl.prefactor(2) == pytest.approx(0.6910, abs=1e-4)
+    assert tl.prefactor(3) == pytest.approx(0.4245, abs=1e-4)
+    assert tl.narrowed_exponent(2, beta_prime=3) == pytest.approx(1 / 3)
+    assert tl.crossover_scale(2, 100) == 1e4
+    assert tl.resume_scale(2, 100, 0.1) == pytest.approx(1e5)
+    np.testing.assert_allclose(tl.crossover_scale(3, [2, 10]), [8, 1000])
+
+
+def test_prefactor_beta_3_matches_the_exact_sum():
+    p3, T = tl.zipf(3, 10**6), 1e6
+    assert tl.memorizer_error(T, p3) == pytest.approx(tl.prefactor(3) * T ** -tl.exponent(3), rel=1e-3)
+
+
+@pytest.mark.parametrize("call, name, error", [
+    (lambda: tl.exponent(1), "beta", ValueError),
+    (lambda: tl.prefactor(0.5), "beta", ValueError),
+    (lambda: tl.plateau(2, -1), "k", ValueError),
+    (lambda: tl.plateau(2, 3, n_items=0), "n_items", ValueError),
+    (lambda: tl.heaps_law(-1, 2), "T", ValueError),
+    (lambda: tl.crossover_scale(2, 0), "k", ValueError),
+    (lambda: tl.crossover_time([0.5, 0.5], 2), "k", ValueError),
+    (lambda: tl.crossover_time([0.5, 0.25, 0.25], 1, factor=1), "factor", ValueError),
+    (lambda: tl.narrowed_exponent(2), "tau", ValueError),
+    (lambda: tl.narrowed_exponent(2, tau=0.5, beta_prime=3), "tau", ValueError),
+    (lambda: tl.narrowed_exponent(2, tau=1.5), "tau", ValueError),
+    (lambda: tl.narrowed_exponent(2, beta_prime=1.5), "beta_prime", ValueError),
+    (lambda: tl.resume_scale(2, 100, 0), "pi", ValueError),
+    (lambda: tl.resume_scale(2, 0, 0.1), "k", ValueError),
+])
+def test_theory_helpers_validate(call, name, error):
+    with pytest.raises(error, match=name):
+        call()
+
+
+# ------------------------------------------------------------------------------------------------
+# Checkers and dashboards of the module (notebooks 02-04)
+# ------------------------------------------------------------------------------------------------
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+def test_checkers_accept_the_reference_and_reject_stubs_and_naive_code():
+    from course.checks import tails as check
+
+    def reference_error(T, p):
+        return tl.memorizer_error(T, p)
+
+    def naive_error(T, p):  # rounds 1 - p before the power: wrong for huge T and tiny p
+        return np.sum(p * (1 - p) ** np.asarray(T, float)[..., None], axis=-1)
+
+    assert check.memorizer_error(reference_error)
+    assert not check.memorizer_error(naive_error)
+    assert check.memorizer_error(_stub).status == "todo"
+    assert check.top_k_error(lambda T, p, k: tl.memorizer_error(T, p, tl.top_k(p, k)))
+    assert not check.top_k_error(lambda T, p, k: tl.memorizer_error(T, p))  # forgot the floor
+    assert check.narrowed_exponent(lambda beta, tau: tau * (1 - 1 / beta))
+    assert not check.narrowed_exponent(lambda beta, tau: (1 - 1 / beta) / tau)
+    assert check.mixture(lambda p, k, pi: tl.mix(p, tl.top_k(p, k), pi))
+    assert check.k_for_plateau(lambda: 600) and not check.k_for_plateau(lambda: 100)
+    assert check.exponent_for_three_quarters(lambda: 4.0) and not check.exponent_for_three_quarters(lambda: 3.0)
+
+
+def test_dashboards_redraw_and_report_their_state():
+    from course.widgets import tails as dashboards
+
+    dash = dashboards.tail_cut_dashboard(beta=2.0, k=100)
+    assert "k=100" in dash.state and "plateau R_k=0.00604" in dash.state
+    assert "k=300" in dash.update(k=300)
+    mixing = dashboards.mixing_dashboard(k=100, pi=0.05)
+    t_half = float(mixing.state.rsplit("T=", 1)[1])
+    assert 4 <= 0.05 * t_half / 100**2 <= 9  # the same window as the mixing acceptance test
+
+
+@pytest.fixture(scope="module")
+def ax():
+    import matplotlib.pyplot as plt
+
+    fig, axis = plt.subplots()
+    yield axis
+    plt.close(fig)
+
+
+def test_widget_functions_validate(ax):
+    from course.widgets import tails as wt
+
+    with pytest.raises(ValueError, match="n_items"):
+        wt.zipf_law(2, 0)
+    with pytest.raises(ValueError, match="n_items"):
+        wt.draw_zipf(ax, n_items=0)
+    with pytest.raises(ValueError, match="beta"):
+        wt.draw_clean_law(ax, beta=0)
+    with pytest.raises(ValueError, match="k"):
+        wt.draw_tail_cut(ax, k=0)
+    with pytest.raises(ValueError, match="k"):
+        wt.draw_data_collapse(ax, ks=(0,))
+    with pytest.raises(ValueError, match="tau"):
+        wt.draw_narrowing(ax, taus=(0.0,))
+    with pytest.raises(ValueError, match="mechanism"):
+        wt.draw_generations(ax, mechanism="drift")
+    with pytest.raises(ValueError, match="pi"):
+        wt.draw_mixing(ax, pi=2.0)
+    with pytest.raises(ValueError, match="pi"):
+        wt.memorizer_theory(tl.zipf(2, 50), np.arange(50) < 5, 10, -0.5)
+    with pytest.raises(ValueError, match="beta"):
+        wt.clean_dashboard(beta=0.5)
+    with pytest.raises(ValueError, match="k"):
+        wt.tail_cut_dashboard(k=1)
+    with pytest.raises(ValueError, match="mechanism"):
+        wt.generations_dashboard(mechanism="drift")
+    with pytest.raises(ValueError, match="pi"):
+        wt.mixing_dashboard(pi=2.0)
