@@ -31,7 +31,7 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 # and without Chromium the browser tests are skipped, with a message saying so.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else echo "Chromium not installed and not root: the browser tests will be skipped (apt-get install chromium)."; fi; }
 
 build: setup

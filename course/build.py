@@ -137,13 +137,12 @@ _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _drop_stateless_widget_views(nb):
-    """Keep only the text of widget outputs that have no static image (tqdm's progress bars, say).
+    """Drop widget outputs that carry no static image (tqdm's progress bars, say).
 
-    Without stored widget state such a view renders nowhere (GitHub shows an error); its text/plain
-    (the final progress line) is what every renderer can show. Dashboards keep their view: they carry a PNG.
+    Without stored widget state such a view renders nowhere, and its text is its state at display time
+    (a frozen "0%" bar on GitHub). Dashboards keep their view: they carry a PNG and their state line.
     """
     for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if _WIDGET_VIEW in data and "image/png" not in data:
-                del data[_WIDGET_VIEW]
+        if "outputs" in cell:
+            cell.outputs = [output for output in cell.outputs
+                            if not (_WIDGET_VIEW in output.get("data", {}) and "image/png" not in output.data)]

@@ -67,12 +67,15 @@ class Dashboard:
         FigureCanvasAgg(self.figure)  # render straight to PNG: savefig's generic path draws the figure twice
         self._margins = dict(left=0.75 / width, right=1 - 0.2 / width, bottom=0.55 / height, top=1 - 0.4 / height,
                              wspace=0.9 * self.ncols / width, hspace=0.9 * self.nrows / height)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # An explicit width: otherwise JupyterLab stretches the PNG to the notebook's width, blurred.
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width=f"{round(width * self.figure.dpi)}px", max_width="100%", height="auto"))
         self.state_label = widgets.HTML()
         self.state_label.add_class("course-state")
         self.state = ""
         self.redraw_seconds = float("nan")
         self._updating = False
+        self._printed = None  # the display handle of the printed state line, once displayed
         for control in controls.values():
             if hasattr(control, "continuous_update"):
                 control.continuous_update = False  # redraw on release, not on every pixel of a drag
@@ -100,6 +103,8 @@ class Dashboard:
         self.figure.canvas.print_png(buffer)
         self.image.value = buffer.getvalue()
         self.state_label.value = f"<code>{self.state}</code>"
+        if self._printed is not None:
+            self._printed.update({"text/plain": self.state}, raw=True)
         self.redraw_seconds = time.perf_counter() - start
         return self.state
 
@@ -122,7 +127,8 @@ class Dashboard:
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = self.state
         display(bundle, raw=True)
-        print(self.state)  # the fallback where neither renders
+        # The printed state line, for where neither renders; updated in place when a control moves.
+        self._printed = display({"text/plain": self.state}, raw=True, display_id=True)
 
     def __repr__(self):
         return f"Dashboard({self.state})"

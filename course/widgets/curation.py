@@ -126,8 +126,10 @@ def draw_verifier_theory(ax, result, *, verifier="weak model", n=20_000):
     finish(ax, xlabel="generator error rate p", ylabel="binary student accuracy (theory)",
            title=f"{verifier}: measured ϕ={phi:.2f}, ψ={psi:.2f}")
     ax.legend(fontsize=8, loc="lower left")
+    predicted = float(curation.predicted_accuracy(n, result.error_rate, phi, psi))
     return (f"{verifier}: phi={phi:.2f}, psi={psi:.2f}, p*={row['p_star']:.2f} vs p={result.error_rate:.2f}; "
-            f"student {row['accuracy']:.3f} (generator {result.generator:.3f})")
+            f"n={int(n):,}: theory predicts {predicted:.3f}; measured student {row['accuracy']:.3f} "
+            f"(generator {result.generator:.3f})")
 
 
 def breakdown_dashboard(phi=0.9, psi=0.3, n=10_000):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from .. import recursive
 from .._validate import check_choice, check_int
@@ -74,6 +75,7 @@ def draw_workflows(ax, *, d=20, T=100, n_iterations=20, sigma=1.0, n_runs=200, s
                              color=color, marker=marker)
     one_fit = sigma**2 * d / (T - d - 1)
     ax.axhline(np.pi**2 / 6 * one_fit, color=COLORS[7], lw=0.8, ls=":", label=r"$\pi^2/6$ bound")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     finish(ax, xlabel="fit $i$", ylabel=r"test error $\|\hat w_i - w_0\|^2$",
            title=f"OLS retrained on its own labels (d={d}, T={T})")
     return (f"d={d}, T={T}: after {n_iterations} fits replace={n_iterations * one_fit:.3g}, "

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import regression as reg
+from .._validate import check_choice, check_int, check_real
 from ..plots import COLORS, finish, theory_vs_simulation
 from .core import Dashboard
 
@@ -38,11 +39,13 @@ GENERATIONS = (0, 1, 2, 4, 8)
 
 def isotropic_problem(d=100, T=200, T0=400):
     """The notebooks' ridge example: :math:`\\Sigma = I`, :math:`\\|w_0\\| = 1` spread evenly (brief §3-B)."""
+    d, T, T0 = check_int("d", d, low=1), check_int("T", T, low=1), check_int("T0", T0, low=1)
     return dict(eigs=np.ones(d), w0=np.full(d, 1 / np.sqrt(d)), T=T, T0=T0)
 
 
 def power_law_problem(d=3000, beta=2.0, r=0.5, T0=6000):
     """The notebooks' power-law example: :math:`\\lambda_i = i^{-\\beta}`, :math:`\\lambda_ic_i^2 = i^{-(1+2\\beta r)}`."""
+    T0 = check_int("T0", T0, low=1)
     return dict(eigs=reg.power_law_spectrum(d, beta), w0=reg.power_law_target(d, beta, r), T0=T0)
 
 
@@ -209,7 +212,7 @@ def draw_power_law(ax, *, beta=2.0, r=0.5, generations=(0, 1, 10), schedule="fix
     rate = reg.clean_rate(beta, r)
     ax.plot(T, errors[0, 0] * (T / T[0]) ** -rate, color=COLORS[7], lw=0.8, label=f"slope −{rate:.2f}")
     finish(ax, xlabel="downstream sample size T", ylabel="test error (theory)", loglog=True,
-           title=f"β={beta:g}, r={r:g}, ℓ_crit={ell:.2f}, λ {schedule} (d={d}, T0={T0})")
+           title=f"β={beta:g}, r={r:g}, $\\ell_{{crit}}$={ell:.2f}, λ {schedule}")
     best = T[np.argmin(errors, axis=1)]
     return f"β={beta:g}, r={r:g}, λ {schedule}: " + ", ".join(
         f"n={g}: E(1e6)={row[-1]:.2e}, min at T≈{b:.2g}" for g, row, b in zip(generations, errors, best, strict=True))
@@ -257,19 +260,28 @@ def _size_slider(value, description, low=30, high=1000, step=10):
     return widgets.IntSlider(value=value, min=low, max=high, step=step, description=description)
 
 
+LAMBDA_SLIDER = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
 def chain_dashboard(d=20, T=60, T0=60, sigma0=1.0, lam=0.0):
     """n, T, T0, σ0 and λ of the chain (d = 20 keeps the simulation fast); theory redrawn with it."""
+    d = check_int("d", d, low=1, high=100)
+    T, T0 = check_int("T", T, low=d + 2, high=400), check_int("T0", T0, low=d + 2, high=400)
+    sigma0 = check_real("sigma0", sigma0, low=0, high=2)
+    check_choice("lam", lam, LAMBDA_SLIDER)
     controls = {
         "T": _size_slider(T, "T", low=d + 2, high=400, step=2),
         "T0": _size_slider(T0, "T0", low=d + 2, high=400, step=2),
         "sigma0": widgets.FloatSlider(value=sigma0, min=0.0, max=2.0, step=0.1, description="σ0"),
-        "lam": widgets.SelectionSlider(options=[0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0], value=lam, description="λ"),
+        "lam": widgets.SelectionSlider(options=LAMBDA_SLIDER, value=lam, description="λ"),
     }
     return Dashboard(lambda ax, **v: draw_chain(ax, d=d, n_runs=100, **v), controls)
 
 
 def ridge_dashboard(T=200, T0=400, sigma0=1.0):
     """T, T0 and σ0 of the U-shaped ridge curves (theory, d = 100)."""
+    T, T0 = check_int("T", T, low=50, high=1000), check_int("T0", T0, low=110, high=2000)
+    sigma0 = check_real("sigma0", sigma0, low=0, high=2)
     controls = {
         "T": _size_slider(T, "T", low=50, high=1000),
         "T0": _size_slider(T0, "T0", low=110, high=2000),
@@ -280,6 +292,8 @@ def ridge_dashboard(T=200, T0=400, sigma0=1.0):
 
 def overparam_dashboard(T0=50, sigma0=0.0, beta=1.0):
     """T0 and σ0 of over-parameterised generators (d = 100), and the spectrum exponent β of the decay panel."""
+    T0, sigma0 = check_int("T0", T0, low=10, high=90), check_real("sigma0", sigma0, low=0, high=1)
+    beta = check_real("beta", beta, low=0.5, high=2)
     controls = {
         "T0": widgets.IntSlider(value=T0, min=10, max=90, step=5, description="T0"),
         "sigma0": widgets.FloatSlider(value=sigma0, min=0.0, max=1.0, step=0.1, description="σ0"),
@@ -296,6 +310,9 @@ def overparam_dashboard(T0=50, sigma0=0.0, beta=1.0):
 
 def power_law_dashboard(beta=2.0, r=0.5, n=1, sigma0=1.0, schedule="fixed"):
     """Capacity β, source r, generations n, σ0 and the λ schedule (theory at d = 1000, T0 = 2000)."""
+    beta, r = check_real("beta", beta, low=1.25, high=4), check_real("r", r, low=0.25, high=1.5)
+    n, sigma0 = check_int("n", n, low=1, high=20), check_real("sigma0", sigma0, low=0.1, high=2)
+    check_choice("schedule", schedule, SCHEDULES)
     controls = {
         "beta": widgets.FloatSlider(value=beta, min=1.25, max=4.0, step=0.25, description="β"),
         "r": widgets.FloatSlider(value=r, min=0.25, max=1.5, step=0.25, description="r"),

@@ -265,8 +265,12 @@ def mixing_dashboard(k=100, pi=0.05):
     return Dashboard(lambda ax, **v: draw_mixing(ax, **v), controls)
 
 
-def memorizer_dashboard(result, pi=0.02):
-    """Mixing fraction of the theory line over a finished neural-memoriser run."""
+def memorizer_dashboard(result=None, pi=0.02):
+    """Mixing fraction of the theory line over a finished neural-memoriser run (default: the quick run, seed 0)."""
+    if result is None:
+        from ..memorizer_net import run_memorizer_experiment
+
+        result = run_memorizer_experiment("quick", seed=0, progress=False)
     pi = check_real("pi", pi, low=1e-3, high=1)
     controls = {"pi": widgets.FloatLogSlider(value=pi, base=10, min=-3, max=0, step=0.05, description="π")}
     return Dashboard(lambda ax, **v: draw_memorizer_net(ax, result, **v), controls)

@@ -1,0 +1,79 @@
+"""The regression module's figures and dashboards: they draw theory dashed, return a state, reject bad input."""
+
+import matplotlib.pyplot as plt
+import pytest
+
+from course import plots
+from course.widgets import regression as dashboards
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plots.new_figure()
+    yield ax
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("draw, kwargs", [
+    (dashboards.draw_chain, dict(d=5, T=20, T0=20, n_generations=3, n_runs=20)),
+    (dashboards.draw_lambda_curves, dict(d=20, T=40, T0=60)),
+    (dashboards.draw_tuned_vs_ridgeless, dict(d=20, T=40, T0=60, n_max=3)),
+    (dashboards.draw_error_terms, dict(n=2, d=20, T=40, T0=60)),
+    (dashboards.draw_overparam_chain, dict(d=20, T0=10, n_generations=3, n_runs=20)),
+    (dashboards.draw_eigendirection_decay, dict(d=20, T0=10, generations=(1, 2), n_runs=10)),
+    (dashboards.draw_power_law, dict(d=200, T0=400)),
+])
+def test_drawings_show_a_dashed_theory_and_return_a_state_line(ax, draw, kwargs):
+    state = draw(ax, **kwargs)
+    assert isinstance(state, str) and state
+    assert any(line.get_linestyle() == "--" for line in ax.get_lines())
+    assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_problems_are_consistent():
+    iso = dashboards.isotropic_problem(d=4, T=10, T0=20)
+    assert iso["eigs"].shape == iso["w0"].shape == (4,) and (iso["w0"] ** 2).sum() == pytest.approx(1.0)
+    assert dashboards.power_law_problem(d=50)["eigs"].shape == (50,)
+
+
+@pytest.mark.parametrize("factory, control", [
+    (dashboards.chain_dashboard, "T"), (dashboards.ridge_dashboard, "T0"), (dashboards.power_law_dashboard, "n")])
+def test_dashboards_redraw_when_a_control_moves(factory, control):
+    dash = factory()
+    before_state, before_image = dash.state, dash.image.value
+    slider = dash.controls[control]
+    slider.value = slider.value + 2 * slider.step if slider.value + 2 * slider.step <= slider.max else slider.min
+    assert dash.state != before_state and dash.image.value != before_image
+
+
+BAD_INPUTS = [
+    (dashboards.isotropic_problem, dict(d=0), ValueError, "d must be"),
+    (dashboards.power_law_problem, dict(T0=-1), ValueError, "T0"),
+    (dashboards.chain_dashboard, dict(T=10), ValueError, "T must be"),
+    (dashboards.chain_dashboard, dict(lam=0.5), ValueError, "lam"),
+    (dashboards.ridge_dashboard, dict(sigma0=5.0), ValueError, "sigma0"),
+    (dashboards.overparam_dashboard, dict(T0=100), ValueError, "T0"),
+    (dashboards.power_law_dashboard, dict(schedule="magic"), ValueError, "schedule"),
+    (dashboards.draw_chain, dict(T=10, d=50), ValueError, "T must be"),
+    (dashboards.draw_lambda_curves, dict(T0=50, d=100), ValueError, "T0"),
+    (dashboards.draw_tuned_vs_ridgeless, dict(sigma0=-1.0), ValueError, "sigma0"),
+    (dashboards.draw_error_terms, dict(n=-1), ValueError, "n must be"),
+    (dashboards.draw_overparam_chain, dict(T0=0), ValueError, "T0"),
+    (dashboards.draw_eigendirection_decay, dict(beta=0.0), ValueError, "beta"),
+    (dashboards.draw_power_law, dict(r=-1.0), ValueError, "r"),
+    (dashboards.draw_power_law_simulation, dict(T0=-5), ValueError, "T0"),
+    (dashboards.draw_strong_collapse, dict(fractions=(1.5,)), ValueError, "p2"),
+]
+
+
+@pytest.mark.parametrize("function, kwargs, error, match", BAD_INPUTS,
+                         ids=[f"{f.__name__}-{m}" for f, _, _, m in BAD_INPUTS])
+def test_bad_arguments_raise_clear_errors(function, kwargs, error, match):
+    if function.__name__.startswith("draw"):
+        fig, ax = plots.new_figure()
+        with pytest.raises(error, match=match):
+            function(ax, **kwargs)
+        plt.close(fig)
+    else:
+        with pytest.raises(error, match=match):
+            function(**kwargs)
