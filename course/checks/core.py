@@ -182,6 +182,9 @@ def check_function(name, student, cases, *, rtol=1e-6, atol=1e-9, hint="", time_
             except Exception as error:  # a result so odd that comparing it fails
                 problem = f"returned {describe(got)}, which could not be compared ({type(error).__name__})"
         if problem:
+            problem = str(problem)
+            if len(problem) > _MAX_CHARS:  # a comparison that quoted a huge value
+                problem = problem[: _MAX_CHARS - 3] + "..."
             message = (f"❌ {name}: not yet. Case {i} of {len(cases)}: {_describe_call(name, case.kwargs)} "
                        f"{problem}.")
             return Feedback(name, "incorrect", f"{message} Hint: {hint}" if hint else message)
@@ -205,8 +208,12 @@ def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_lim
         return _todo(name)
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, float, np.integer, np.floating)):
         return Feedback(name, "incorrect", f"❌ {name}: expected a single number, got {describe(answer)}.")
+    try:
+        answer = float(answer)  # also turns integers too large for numpy into floats (or inf)
+    except OverflowError:
+        answer = float("inf")
     if not np.isfinite(answer):
-        return Feedback(name, "incorrect", f"❌ {name}: expected a finite number, got {answer}.")
+        return Feedback(name, "incorrect", f"❌ {name}: expected a finite number, got {describe(answer)}.")
     if abs(answer - expected) <= atol + rtol * abs(expected):
         return Feedback(name, "correct", f"✅ {name}: {describe(float(answer))} is right.")
     direction = "too high" if answer > expected else "too low"
