@@ -140,7 +140,7 @@ def bench_baselines():
 
 
 def _markdown(result):
-    lines = [f"Measured {result['date']} on {result['machine']} ({result['cores']} cores), Python {result['python']}.", ""]
+    lines = ["# Benchmark results", "", f"Measured {result['date']} on {result['machine']} ({result['cores']} cores), Python {result['python']}.", ""]
     if result["notebooks"]:
         lines += ["| notebook | seconds | peak MB |", "|---|---:|---:|"]
         for row in result["notebooks"]:

@@ -115,7 +115,7 @@ def workflow_dashboard(d=20, T=100):
         "d": widgets.IntSlider(value=d, min=2, max=50, step=1, description="d"),
         "T": widgets.IntSlider(value=T, min=60, max=400, step=10, description="T"),
     }
-    return Dashboard(lambda ax, **v: draw_workflows(ax, **v), controls)
+    return Dashboard(lambda ax, **v: draw_workflows(ax, n_runs=100, **v), controls)
 
 
 def draw_survival_by_rank(ax, *, n_samples=50, generations=(1, 10, 50), n_categories=20, n_chains=300, seed=0):
