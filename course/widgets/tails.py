@@ -92,12 +92,15 @@ def draw_clean_law(ax, *, beta=2.0, n_items=N_ITEMS, t_max=10**6, seed=0):
     return text
 
 
-def draw_tail_cut(ax, *, beta=2.0, k=100, n_items=N_ITEMS, t_max=10**8, seed=0):
-    """Training on top-k data: the clean law, then a plateau at the tail mass :math:`R_k` after :math:`T \\approx k^\\beta`."""
+def draw_tail_cut(ax, *, beta=2.0, k=100, n_items=N_ITEMS, t_max=10**8, t_sample=10**7, seed=0):
+    """Training on top-k data: the clean law, then a plateau at the tail mass :math:`R_k` after :math:`T \\approx k^\\beta`.
+
+    The sampled curve (one stream of draws) stops at ``t_sample`` draws; the dashboard uses fewer to redraw fast.
+    """
     p = zipf_law(beta, n_items)
     T = np.logspace(1, np.log10(t_max), 50)
     ax.plot(T, tails.memorizer_error(T, p), "--", color=COLORS[0], label="clean data (theory)")
-    grid, sampled = _sampled(float(beta), int(k), n_items, min(t_max, 10**7), seed)
+    grid, sampled = _sampled(float(beta), int(k), n_items, min(t_max, t_sample), seed)
     theory_vs_simulation(ax, grid, sampled, tails.memorizer_error(T, p, tails.top_k(p, k)), x_theory=T,
                          label=f"top-{k} data", color=COLORS[3])
     plateau = tails.tail_mass(p, k)
@@ -240,7 +243,7 @@ def tail_cut_dashboard(beta=2.0, k=100):
         "beta": widgets.FloatSlider(value=beta, min=1.5, max=4.0, step=0.25, description="β"),
         "k": widgets.IntSlider(value=k, min=10, max=3000, step=10, description="k"),
     }
-    return Dashboard(lambda ax, **v: draw_tail_cut(ax, **v), controls)
+    return Dashboard(lambda ax, **v: draw_tail_cut(ax, t_sample=10**6, **v), controls)
 
 
 def generations_dashboard(mechanism="fresh_inputs", n_generations=20):
