@@ -6,6 +6,8 @@ import pytest
 from course import plots
 from course.widgets import regression as dashboards
 
+from .conftest import call_public
+
 
 @pytest.fixture
 def ax():
@@ -69,11 +71,5 @@ BAD_INPUTS = [
 @pytest.mark.parametrize("function, kwargs, error, match", BAD_INPUTS,
                          ids=[f"{f.__name__}-{m}" for f, _, _, m in BAD_INPUTS])
 def test_bad_arguments_raise_clear_errors(function, kwargs, error, match):
-    if function.__name__.startswith("draw"):
-        fig, ax = plots.new_figure()
-        with pytest.raises(error, match=match):
-            function(ax, **kwargs)
-        plt.close(fig)
-    else:
-        with pytest.raises(error, match=match):
-            function(**kwargs)
+    with pytest.raises(error, match=match):
+        call_public(function, kwargs)
