@@ -7,7 +7,7 @@ below the breakdown point ``p* = phi / (phi + psi)`` and inverted above it. The 
 linear verifier's closed form and the systematic-error generator are the course's reconstructions
 (``shared/science/curation.md`` §1.3-§1.4, §2.2), checked by the tests, not the paper's exact setup.
 
-Setup (Sigma = I): labels ``y = +-1`` equally likely, ``x | y ~ N(y mu, I_d)`` with ``mu = r e_1``; a
+Setup (Sigma = I): labels ``y = +-1`` equally likely, ``x | y ~ N(y mu, I_d)`` with ``mu = mu_norm e_1`` (``mu_norm`` is :math:`\\|\\mu\\|`, the signal strength); a
 generator returns a label ``y'`` that is wrong with probability ``p``; a verifier keeps a correct pair with
 probability ``phi`` and a wrong one with probability ``psi``; a linear learner is trained on the kept pairs
 and scored exactly by ``Phi(mu^T w / ||w||)``. Only two coordinates of ``x`` ever matter to the generator and
@@ -138,27 +138,27 @@ def keep_rates(verifier, *, rate=0.5, eps=0.1):
             "noisy_oracle": (1.0 - eps, eps)}[verifier]
 
 
-def linear_keep_rates(m, tau=0.0):
-    """Closed-form keep rates of the linear verifier :math:`q = 1[y'\\langle v, x\\rangle > \\tau]`.
+def linear_keep_rates(m, threshold=0.0):
+    """Closed-form keep rates of the linear verifier :math:`q = 1[y'\\langle v, x\\rangle > \\gamma]`.
 
-    With ``m = <mu, v> = r cos(theta)`` and ``Sigma = I``: :math:`\\phi = \\Phi(m-\\tau)`, :math:`\\psi =
-    \\Phi(-m-\\tau)` (derived in the course, curation.md §1.4; exact). When ``tau = 0``, ``p* = Phi(m)``.
+    With ``m = <mu, v> = mu_norm cos(theta)`` and ``Sigma = I``: :math:`\\phi = \\Phi(m-\\gamma)`, :math:`\\psi =
+    \\Phi(-m-\\gamma)` (derived in the course, curation.md §1.4; exact). When ``threshold = 0``, ``p* = Phi(m)``.
 
     Parameters
     ----------
     m : float or array_like
         Projection of the class mean on the verifier's unit direction.
-    tau : float or array_like
+    threshold : float or array_like
         Margin the verifier demands.
     """
     m = np.asarray(check_array("m", m) if np.ndim(m) else check_real("m", m))
-    tau = np.asarray(check_array("tau", tau) if np.ndim(tau) else check_real("tau", tau))
-    phi, psi = stats.norm.cdf(m - tau), stats.norm.cdf(-m - tau)
+    threshold = np.asarray(check_array("threshold", threshold) if np.ndim(threshold) else check_real("threshold", threshold))
+    phi, psi = stats.norm.cdf(m - threshold), stats.norm.cdf(-m - threshold)
     return (float(phi), float(psi)) if phi.ndim == 0 else (phi, psi)
 
 
-def linear_verifier_keep(x, y_syn, v, tau=0.0):
-    """Keep bits of the linear verifier: ``y' <v, x> > tau`` for each row of ``x``.
+def linear_verifier_keep(x, y_syn, v, threshold=0.0):
+    """Keep bits of the linear verifier: ``y' <v, x> > threshold`` for each row of ``x``.
 
     Parameters
     ----------
@@ -168,19 +168,19 @@ def linear_verifier_keep(x, y_syn, v, tau=0.0):
         Generated labels in {-1, +1}.
     v : array_like, shape (k,)
         The verifier's direction (normalised here).
-    tau : float
+    threshold : float
         Margin.
     """
     x = check_array("x", x, ndim=2)
     y_syn = check_array("y_syn", y_syn, ndim=1)
     v = check_array("v", v, ndim=1)
-    tau = check_real("tau", tau)
+    threshold = check_real("threshold", threshold)
     if len(y_syn) != len(x) or len(v) != x.shape[1]:
         raise ValueError(f"x {x.shape}, y_syn {y_syn.shape} and v {v.shape} do not match.")
     norm = np.linalg.norm(v)
     if norm == 0:
         raise ValueError("v must not be the zero vector.")
-    return y_syn * (x @ (v / norm)) > tau
+    return y_syn * (x @ (v / norm)) > threshold
 
 
 def estimate_keep_rates(keep, correct):
@@ -216,9 +216,9 @@ def estimate_keep_rates(keep, correct):
 
 
 # --------------------------------------------------------------------------------------------------- accuracy
-def bayes_accuracy(r):
-    """Accuracy of the Bayes rule ``sign(mu^T x)`` on the mixture, :math:`\\Phi(r)` for ``Sigma = I``."""
-    return stats.norm.cdf(_positive("r", r))
+def bayes_accuracy(mu_norm):
+    """Accuracy of the Bayes rule ``sign(mu^T x)`` on the mixture, :math:`\\Phi(\\|\\mu\\|)` for ``Sigma = I``."""
+    return stats.norm.cdf(_positive("mu_norm", mu_norm))
 
 
 def exact_accuracy(w, mu):
@@ -242,47 +242,47 @@ def exact_accuracy(w, mu):
     return stats.norm.cdf(w @ mu / norm)
 
 
-def predicted_accuracy(n, p, phi, psi, *, d=100, r=2.0):
+def predicted_accuracy(n, p, phi, psi, *, d=100, mu_norm=2.0):
     """Finite-``n`` accuracy of the centroid learner on verified data (derived in the course, curation.md §1.3).
 
-    .. math:: \\mathrm{acc} \\approx \\Phi\\!\\left(\\frac{s r^2}{\\sqrt{s^2 r^2 + d/n_{\\rm kept}}}\\right),
+    .. math:: \\mathrm{acc} \\approx \\Phi\\!\\left(\\frac{s\\|\\mu\\|^2}{\\sqrt{s^2\\|\\mu\\|^2 + d/n_{\\rm kept}}}\\right),
               \\quad s = 1 - 2p_{\\rm eff},\\ n_{\\rm kept} = \\kappa n.
 
-    It tends to ``Phi(sign(s) r)`` as ``n -> inf`` and holds to 0.02 when ``n >= 1e4`` and ``|p - p*| >= 0.05``
+    It tends to ``Phi(sign(s) mu_norm)`` as ``n -> inf`` and holds to 0.02 when ``n >= 1e4`` and ``|p - p*| >= 0.05``
     (or ``n >= 1e3`` and ``|p - p*| >= 0.1``); closer to ``p*`` at small ``n`` it misses the sign flips of the
     estimated mean. Arguments broadcast.
     """
     n = _positive("n", n)
     d = check_int("d", d, low=1)
-    r = check_real("r", r, low=0, low_open=True)
+    mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
     s = 1 - 2 * effective_noise(p, phi, psi)
     n_kept = kept_fraction(p, phi, psi) * n
-    return stats.norm.cdf(s * r**2 / np.sqrt(s**2 * r**2 + d / n_kept))
+    return stats.norm.cdf(s * mu_norm**2 / np.sqrt(s**2 * mu_norm**2 + d / n_kept))
 
 
-def linear_verifier_limit(p, theta, *, tau=0.0, r=2.0):
+def linear_verifier_limit(p, theta, *, threshold=0.0, mu_norm=2.0):
     """Population (``n -> inf``) accuracy of the centroid learner behind the linear verifier, random label errors.
 
     The kept centroid is :math:`\\mathbb E[q y' x] = a\\mu + b v` with :math:`a = (1-p)\\phi - p\\psi` and
-    :math:`b = (1-p)\\varphi(m-\\tau) + p\\varphi(m+\\tau)` (``varphi`` the normal density, ``m = r cos theta``);
+    :math:`b = (1-p)\\varphi(m-\\gamma) + p\\varphi(m+\\gamma)` (``varphi`` the normal density, ``m = mu_norm cos theta``);
     the accuracy is ``Phi(mu^T w / ||w||)`` of that ``w`` (derived in the course, curation.md §1.4).
     Arguments broadcast.
     """
     p = _probability("p", p)
     theta = np.asarray(check_array("theta", theta) if np.ndim(theta) else check_real("theta", theta))
-    tau = check_real("tau", tau)
-    r = check_real("r", r, low=0, low_open=True)
-    m = r * np.cos(theta)
-    phi, psi = linear_keep_rates(m, tau)
+    threshold = check_real("threshold", threshold)
+    mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
+    m = mu_norm * np.cos(theta)
+    phi, psi = linear_keep_rates(m, threshold)
     a = (1 - p) * phi - p * psi
-    b = (1 - p) * stats.norm.pdf(m - tau) + p * stats.norm.pdf(m + tau)
-    # mu^T w = a r^2 + b m ; ||w||^2 = a^2 r^2 + 2 a b m + b^2 (v is a unit vector with <mu, v> = m).
-    return stats.norm.cdf((a * r**2 + b * m) / np.sqrt(a**2 * r**2 + 2 * a * b * m + b**2))
+    b = (1 - p) * stats.norm.pdf(m - threshold) + p * stats.norm.pdf(m + threshold)
+    # mu^T w = a mu_norm^2 + b m ; ||w||^2 = a^2 mu_norm^2 + 2 a b m + b^2 (v is a unit vector with <mu, v> = m).
+    return stats.norm.cdf((a * mu_norm**2 + b * m) / np.sqrt(a**2 * mu_norm**2 + 2 * a * b * m + b**2))
 
 
 # --------------------------------------------------------------------------------------------- the pipeline
-def sample_mixture(n, *, d=100, r=2.0, seed=None):
-    """Draw ``n`` pairs ``(x, y)``: ``y = +-1`` equally likely, ``x = y mu + z`` with ``mu = r e_1``.
+def sample_mixture(n, *, d=100, mu_norm=2.0, seed=None):
+    """Draw ``n`` pairs ``(x, y)``: ``y = +-1`` equally likely, ``x = y mu + z`` with ``mu = mu_norm e_1``.
 
     Returns
     -------
@@ -291,31 +291,31 @@ def sample_mixture(n, *, d=100, r=2.0, seed=None):
     mu : ndarray, shape (d,)
     """
     n, d = check_int("n", n, low=1), check_int("d", d, low=2)
-    r = check_real("r", r, low=0, low_open=True)
+    mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
     rng = make_rng(seed)
     y = rng.choice(np.array([-1.0, 1.0]), size=n)
     mu = np.zeros(d)
-    mu[0] = r
+    mu[0] = mu_norm
     return y[:, None] * mu + rng.standard_normal((n, d)), y, mu
 
 
-def _systematic_direction(p, r):
+def _systematic_direction(p, mu_norm):
     """Unit direction ``u`` in the (e_1, e_2) plane whose rule ``sign(u^T x)`` errs with probability ``p``.
 
-    ``P(error) = 1 - Phi(r cos theta_g)``, so ``cos theta_g = Phi^{-1}(1 - p) / r``; ``u`` leans to -e_2, away from
+    ``P(error) = 1 - Phi(mu_norm cos theta_g)``, so ``cos theta_g = Phi^{-1}(1 - p) / mu_norm``; ``u`` leans to -e_2, away from
     the linear verifiers, which lean to +e_2.
     """
-    cos = stats.norm.ppf(1 - p) / r
+    cos = stats.norm.ppf(1 - p) / mu_norm
     if not 0 <= cos <= 1:
-        raise ValueError(f"p must lie in [{1 - stats.norm.cdf(r):.4g}, 0.5] for systematic errors with r={r}, got {p}.")
+        raise ValueError(f"p must lie in [{1 - stats.norm.cdf(mu_norm):.4g}, 0.5] for systematic errors with mu_norm={mu_norm}, got {p}.")
     return np.array([cos, -np.sqrt(1 - cos**2)])
 
 
-def generate_labels(x, y, p, *, errors="random", r=2.0, seed=None):
+def generate_labels(x, y, p, *, errors="random", mu_norm=2.0, seed=None):
     """Generated labels ``y'``: wrong with probability ``p``.
 
     ``errors="random"`` flips each label independently of ``x`` (the theorem's setting); ``"systematic"`` labels
-    by the linear rule ``sign(u^T x)`` with ``u`` at the angle to ``mu = r e_1`` that makes its error rate ``p``,
+    by the linear rule ``sign(u^T x)`` with ``u`` at the angle to ``mu = mu_norm e_1`` that makes its error rate ``p``,
     so the errors are a deterministic wedge of x-space (curation.md §2.2 D; ``u`` lies in the first two
     coordinates, ``p <= 1/2``).
 
@@ -331,13 +331,13 @@ def generate_labels(x, y, p, *, errors="random", r=2.0, seed=None):
     x, y = check_array("x", x, ndim=2), check_array("y", y, ndim=1)
     p = check_real("p", p, low=0, high=1)
     check_choice("errors", errors, ERRORS)
-    r = check_real("r", r, low=0, low_open=True)
+    mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
     if errors == "random":
         flip = make_rng(seed).random(len(y)) < p
         return np.where(flip, -y, y)
     if x.shape[1] < 2:
         raise ValueError(f"x must have at least 2 columns for systematic errors, got {x.shape[1]}.")
-    return np.where(x[:, :2] @ _systematic_direction(p, r) >= 0, 1.0, -1.0)
+    return np.where(x[:, :2] @ _systematic_direction(p, mu_norm) >= 0, 1.0, -1.0)
 
 
 def _logistic(x, y, *, c=1.0, n_iter=50):
@@ -368,30 +368,30 @@ def fit_learner(x, y_syn, *, learner="centroid"):
     return y_syn @ x / len(x) if learner == "centroid" else _logistic(x, y_syn)
 
 
-def _common(n, p, d, r, learner, n_reps):
+def _common(n, p, d, mu_norm, learner, n_reps):
     n, d = check_int("n", n, low=1), check_int("d", d, low=3)
     p = _probability("p", p)
-    r = check_real("r", r, low=0, low_open=True)
+    mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
     check_choice("learner", learner, LEARNERS)
     reps = 1 if n_reps is None else check_int("n_reps", n_reps, low=1)
-    return n, np.asarray(p), d, r, reps
+    return n, np.asarray(p), d, mu_norm, reps
 
 
-def _centroid_from_counts(n_correct, n_wrong, d, r, rng):
+def _centroid_from_counts(n_correct, n_wrong, d, mu_norm, rng):
     """Exact accuracy of the centroid from the kept counts (keep independent of x, random errors).
 
     ``sum y' x = (n_c - n_w) mu + g`` with ``g ~ N(0, n_kept I)``: the component along ``mu`` is one normal, the
     other ``d - 1`` contribute ``n_kept chi2_{d-1}`` to ``||w||^2``.
     """
     n_kept = n_correct + n_wrong
-    along = (n_correct - n_wrong) * r + np.sqrt(n_kept) * rng.standard_normal(n_kept.shape)
+    along = (n_correct - n_wrong) * mu_norm + np.sqrt(n_kept) * rng.standard_normal(n_kept.shape)
     rest = n_kept * rng.chisquare(d - 1, n_kept.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
-        acc = stats.norm.cdf(r * along / np.sqrt(along**2 + rest))
+        acc = stats.norm.cdf(mu_norm * along / np.sqrt(along**2 + rest))
     return np.where(n_kept > 0, acc, 0.5)  # nothing kept: a coin flip
 
 
-def _one_run(n, p, d, r, learner, errors, keep_fn, rng):
+def _one_run(n, p, d, mu_norm, learner, errors, keep_fn, rng):
     """One pipeline run with keep bits from ``keep_fn(x2, y_syn, correct, rng)``; exact accuracy of the student.
 
     The centroid needs only the first two coordinates per sample; the other ``d - 2`` add ``n_kept chi2_{d-2}``
@@ -399,8 +399,8 @@ def _one_run(n, p, d, r, learner, errors, keep_fn, rng):
     Logistic regression needs all ``d`` coordinates.
     """
     width = 2 if learner == "centroid" else d
-    x, y, mu = sample_mixture(n, d=width, r=r, seed=rng)
-    y_syn = generate_labels(x, y, p, errors=errors, r=r, seed=rng)
+    x, y, mu = sample_mixture(n, d=width, mu_norm=mu_norm, seed=rng)
+    y_syn = generate_labels(x, y, p, errors=errors, mu_norm=mu_norm, seed=rng)
     keep = keep_fn(x[:, :2], y_syn, y_syn == y, rng)
     n_kept = int(keep.sum())
     if n_kept == 0:
@@ -409,7 +409,7 @@ def _one_run(n, p, d, r, learner, errors, keep_fn, rng):
         return float(exact_accuracy(fit_learner(x[keep], y_syn[keep], learner=learner), mu))
     w = y_syn[keep] @ x[keep]
     rest = n_kept * rng.chisquare(d - 2)
-    return float(stats.norm.cdf(r * w[0] / np.sqrt(w @ w + rest)))
+    return float(stats.norm.cdf(mu_norm * w[0] / np.sqrt(w @ w + rest)))
 
 
 def _repeat(p, reps, n_reps, run):
@@ -418,7 +418,7 @@ def _repeat(p, reps, n_reps, run):
     return out[..., 0] if n_reps is None else out
 
 
-def simulate_selection(n, p, phi, psi, *, d=100, r=2.0, learner="centroid", errors="random", n_reps=None,
+def simulate_selection(n, p, phi, psi, *, d=100, mu_norm=2.0, learner="centroid", errors="random", n_reps=None,
                        seed=None):
     """Downstream test accuracy of the generate -> verify -> train pipeline (exact accuracy, no test sample).
 
@@ -437,7 +437,7 @@ def simulate_selection(n, p, phi, psi, *, d=100, r=2.0, learner="centroid", erro
         Keep rates of correct and wrong pairs.
     d : int
         Dimension (>= 3).
-    r : float
+    mu_norm : float
         Signal strength ``||mu||``.
     learner : {"centroid", "logistic"}
     errors : {"random", "systematic"}
@@ -450,25 +450,25 @@ def simulate_selection(n, p, phi, psi, *, d=100, r=2.0, learner="centroid", erro
     -------
     ndarray of shape ``np.shape(p)`` (+ ``(n_reps,)``)
     """
-    n, p, d, r, reps = _common(n, p, d, r, learner, n_reps)
+    n, p, d, mu_norm, reps = _common(n, p, d, mu_norm, learner, n_reps)
     phi, psi = _probability("phi", phi), _probability("psi", psi)
     check_choice("errors", errors, ERRORS)
     rng = make_rng(seed)
     if errors == "random" and learner == "centroid":
         n_correct = rng.binomial(n, (1 - p)[..., None] * phi, p.shape + (reps,))
         n_wrong = rng.binomial(n - n_correct, (p * psi / (1 - (1 - p) * phi + 1e-300))[..., None].clip(0, 1))
-        acc = _centroid_from_counts(n_correct, n_wrong, d, r, rng)
+        acc = _centroid_from_counts(n_correct, n_wrong, d, mu_norm, rng)
         return acc[..., 0] if n_reps is None else acc
 
     def keep_fn(x2, y_syn, correct, rng_):
         return rng_.random(len(correct)) < np.where(correct, phi, psi)
 
-    return _repeat(p, reps, n_reps, lambda pi: _one_run(n, pi, d, r, learner, errors, keep_fn, rng))
+    return _repeat(p, reps, n_reps, lambda pi: _one_run(n, pi, d, mu_norm, learner, errors, keep_fn, rng))
 
 
-def simulate_linear_verifier(n, p, theta, *, tau=0.0, d=100, r=2.0, learner="centroid", errors="random",
+def simulate_linear_verifier(n, p, theta, *, threshold=0.0, d=100, mu_norm=2.0, learner="centroid", errors="random",
                              n_reps=None, seed=None):
-    """Test accuracy of the pipeline with the linear verifier ``q = 1[y' <v, x> > tau]``, ``angle(v, mu) = theta``.
+    """Test accuracy of the pipeline with the linear verifier ``q = 1[y' <v, x> > threshold]``, ``angle(v, mu) = theta``.
 
     The keep decision depends on ``x``, so the kept set carries the verifier's direction ``v`` (curation.md
     §1.4, §2.2 C-D). ``v = cos(theta) e_1 + sin(theta) e_2``; only that plane is sampled for the centroid.
@@ -479,18 +479,18 @@ def simulate_linear_verifier(n, p, theta, *, tau=0.0, d=100, r=2.0, learner="cen
     p : float or array_like
     theta : float
         Angle between the verifier's direction and ``mu``, in radians.
-    tau : float
+    threshold : float
         Margin.
-    d, r, learner, errors, n_reps, seed
+    d, mu_norm, learner, errors, n_reps, seed
         As in :func:`simulate_selection`.
     """
-    n, p, d, r, reps = _common(n, p, d, r, learner, n_reps)
-    theta, tau = check_real("theta", theta), check_real("tau", tau)
+    n, p, d, mu_norm, reps = _common(n, p, d, mu_norm, learner, n_reps)
+    theta, threshold = check_real("theta", theta), check_real("threshold", threshold)
     check_choice("errors", errors, ERRORS)
     rng = make_rng(seed)
     v = np.array([np.cos(theta), np.sin(theta)])
 
     def keep_fn(x2, y_syn, correct, rng_):
-        return linear_verifier_keep(x2, y_syn, v, tau)
+        return linear_verifier_keep(x2, y_syn, v, threshold)
 
-    return _repeat(p, reps, n_reps, lambda pi: _one_run(n, pi, d, r, learner, errors, keep_fn, rng))
+    return _repeat(p, reps, n_reps, lambda pi: _one_run(n, pi, d, mu_norm, learner, errors, keep_fn, rng))

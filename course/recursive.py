@@ -267,6 +267,11 @@ def _check_workflow(mode, d, T, sigma):
     return d, T, sigma
 
 
+def _matvec(matrices, vectors):
+    """Batched matrix-vector products, shapes (runs, d, d) and (runs, d) -> (runs, d)."""
+    return (matrices @ vectors[..., None])[..., 0]
+
+
 def regression_workflow(mode, d, T, n_iterations, *, sigma=1.0, n_runs=100, fixed_design=True, seed=None):
     r"""Retrain ordinary least squares on its own labels, replacing or accumulating the data.
 
@@ -275,7 +280,9 @@ def regression_workflow(mode, d, T, n_iterations, *, sigma=1.0, n_runs=100, fixe
     :math:`T` pairs alone (``"replace"``) or on all :math:`iT` pairs so far (``"accumulate"``). Accumulation
     keeps running sums :math:`\sum_j X_j^\top X_j` and :math:`\sum_j X_j^\top y_j` instead of refitting on a
     growing concatenated array, and the labels enter only through :math:`X^\top y`, which is sampled
-    exactly from its Gaussian law, so each iteration costs :math:`O(d^2)` per run whatever :math:`i`.
+    exactly from its Gaussian law, so no iteration costs more than the first whatever :math:`i`. With the
+    same inputs every fit, :math:`X^\top X = LL^\top` is factorised once and each fit is the product of
+    :math:`L^{-\top}` with a Gaussian vector, :math:`O(d^2)` per run.
 
     Parameters
     ----------
@@ -306,22 +313,27 @@ def regression_workflow(mode, d, T, n_iterations, *, sigma=1.0, n_runs=100, fixe
     rng = make_rng(seed)
     w0 = rng.standard_normal(d) / np.sqrt(d)
     w_prev = np.broadcast_to(w0, (n_runs, d))
-    gram_sum, moment_sum = np.zeros((n_runs, d, d)), np.zeros((n_runs, d))
+    gram_sum, moment_sum = np.zeros((n_runs, d, d)), np.zeros((n_runs, d))  # accumulate, fresh inputs
+    w_sum, z_sum = np.zeros((n_runs, d)), np.zeros((n_runs, d))            # accumulate, fixed inputs
     errors = np.empty((n_runs, n_iterations))
     for i in range(n_iterations):
         if i == 0 or not fixed_design:
             X = rng.standard_normal((n_runs, T, d))
             gram = np.einsum("rtd,rte->rde", X, X)
             root = np.linalg.cholesky(gram)
+            back = np.linalg.inv(root).swapaxes(1, 2)  # L^{-T}
         # X^T y = G w + X^T eps, and X^T eps ~ N(0, sigma^2 G) = sigma L z exactly: no T-long label vector.
-        moment = np.einsum("rde,re->rd", gram, w_prev)
-        moment += sigma * np.einsum("rde,re->rd", root, rng.standard_normal((n_runs, d)))
-        if mode == "accumulate":
+        z = rng.standard_normal((n_runs, d))
+        if mode == "replace":  # G^{-1} (G w + sigma L z) = w + sigma L^{-T} z: no solve
+            w_prev = w_prev + sigma * _matvec(back, z)
+        elif fixed_design:  # (i+1) G w_i = G sum_j w_{j-1} + sigma L sum_j z_j: again no solve
+            w_sum += w_prev
+            z_sum += z
+            w_prev = (w_sum + sigma * _matvec(back, z_sum)) / (i + 1)
+        else:  # running sums of X^T X and X^T y, one solve per fit
             gram_sum += gram
-            moment_sum += moment
+            moment_sum += _matvec(gram, w_prev) + sigma * _matvec(root, z)
             w_prev = np.linalg.solve(gram_sum, moment_sum[..., None])[..., 0]
-        else:
-            w_prev = np.linalg.solve(gram, moment[..., None])[..., 0]
         errors[:, i] = np.sum((w_prev - w0) ** 2, axis=1)
     return errors
 

@@ -631,52 +631,53 @@ def eigendirection_decay(n, *, eigs, T0):
 
 
 # --------------------------------------------------------------------------------------------------
-# Power-law spectra: capacity beta, source r
+# Power-law spectra: capacity alpha, source r
 # --------------------------------------------------------------------------------------------------
 
-def _exponents(beta, r):
-    beta = check_real("beta", beta, low=1, low_open=True)
+def _exponents(alpha, r):
+    alpha = check_real("alpha", alpha, low=1, low_open=True)
     r = check_real("r", r, low=0, low_open=True)
-    return beta, r
+    return alpha, r
 
 
-def power_law_spectrum(d, beta):
-    r"""Eigenvalues :math:`\lambda_i = i^{-\beta}`, :math:`i = 1..d`.
+def power_law_spectrum(d, alpha):
+    r"""Eigenvalues :math:`\lambda_i = i^{-\alpha}`, :math:`i = 1..d`.
 
-    The capacity condition of the scaling laws needs :math:`\beta > 1` (a finite trace as :math:`d \to \infty`);
-    at finite :math:`d` any :math:`\beta > 0` is a valid spectrum (e.g. :math:`\lambda_i = 1/i`).
+    The capacity condition of the scaling laws needs :math:`\alpha > 1` (a finite trace as :math:`d \to \infty`);
+    at finite :math:`d` any :math:`\alpha > 0` is a valid spectrum (e.g. :math:`\lambda_i = 1/i`). Dohmatob et al.
+    write this capacity exponent :math:`\beta`; the course keeps :math:`\beta` for the Zipf exponent (docs/notation.md).
     """
     d = check_int("d", d, low=1)
-    beta = check_real("beta", beta, low=0, low_open=True)
-    return np.arange(1, d + 1, dtype=float) ** -beta
+    alpha = check_real("alpha", alpha, low=0, low_open=True)
+    return np.arange(1, d + 1, dtype=float) ** -alpha
 
 
-def power_law_target(d, beta, r):
-    r"""Coefficients :math:`c_i > 0` of :math:`w_0` with :math:`\lambda_i c_i^2 = i^{-(1+2\beta r)}` (source condition).
+def power_law_target(d, alpha, r):
+    r"""Coefficients :math:`c_i > 0` of :math:`w_0` with :math:`\lambda_i c_i^2 = i^{-(1+2\alpha r)}` (source condition).
 
-    So :math:`c_i^2 = i^{\beta - 1 - 2\beta r}`. Signs do not matter: for a diagonal Gaussian design the
+    So :math:`c_i^2 = i^{\alpha - 1 - 2\alpha r}`. Signs do not matter: for a diagonal Gaussian design the
     error law is invariant under flipping any coordinate.
     """
     d = check_int("d", d, low=1)
-    beta, r = _exponents(beta, r)
-    return np.arange(1, d + 1, dtype=float) ** ((beta - 1 - 2 * beta * r) / 2)
+    alpha, r = _exponents(alpha, r)
+    return np.arange(1, d + 1, dtype=float) ** ((alpha - 1 - 2 * alpha * r) / 2)
 
 
-def critical_exponent(beta, r):
-    r""":math:`\ell_{crit} = \beta/(1 + 2\beta\bar r)`, :math:`\bar r = \min(r, 1)`: the best schedule :math:`\lambda = T^{-\ell}` on clean data.
+def critical_exponent(alpha, r):
+    r""":math:`\ell_{crit} = \alpha/(1 + 2\alpha\bar r)`, :math:`\bar r = \min(r, 1)`: the best schedule :math:`\lambda = T^{-\ell}` on clean data.
 
     The name is the paper's (Figure 1b, "adaptive regularization"); the value is the classical
     capacity/source computation (regression brief §2.4).
     """
-    beta, r = _exponents(beta, r)
-    return beta / (1 + 2 * beta * min(r, 1.0))
+    alpha, r = _exponents(alpha, r)
+    return alpha / (1 + 2 * alpha * min(r, 1.0))
 
 
-def clean_rate(beta, r):
-    r"""The clean scaling exponent: :math:`E \asymp T^{-2\beta\bar r/(2\beta\bar r + 1)}` at :math:`\lambda = T^{-\ell_{crit}}`."""
-    beta, r = _exponents(beta, r)
+def clean_rate(alpha, r):
+    r"""The clean scaling exponent: :math:`E \asymp T^{-2\alpha\bar r/(2\alpha\bar r + 1)}` at :math:`\lambda = T^{-\ell_{crit}}`."""
+    alpha, r = _exponents(alpha, r)
     rb = min(r, 1.0)
-    return 2 * beta * rb / (2 * beta * rb + 1)
+    return 2 * alpha * rb / (2 * alpha * rb + 1)
 
 
 def effective_noise(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
@@ -709,7 +710,7 @@ def crossover_size(n, *, d, T0, sigma=1.0, sigma0=1.0):
         return d + (T0 - d) * sigma**2 / (n * sigma0**2)
 
 
-def adaptive_lambda(n, *, T, d, T0, beta, r, sigma=1.0, sigma0=1.0, scale=1.0):
+def adaptive_lambda(n, *, T, d, T0, alpha, r, sigma=1.0, sigma0=1.0, scale=1.0):
     r"""The adaptive regularisation rule: the clean schedule with the real noise replaced by the effective noise.
 
     .. math:: \lambda = \text{scale}\cdot V_{eff}^{\,\ell_{crit}},\qquad V_{eff} = [\sigma^2 + n\sigma_0^2(d+T)/(T_0-d)]/T.
@@ -717,11 +718,11 @@ def adaptive_lambda(n, *, T, d, T0, beta, r, sigma=1.0, sigma0=1.0, scale=1.0):
     At :math:`n = 0`, :math:`\sigma = 1` and scale 1 it is the clean schedule :math:`T^{-\ell_{crit}}`; with
     synthetic data it multiplies it by :math:`(1 + n\sigma_0^2(d+T)/((T_0-d)\sigma^2))^{\ell_{crit}}`. The
     paper prescribes adaptive regularisation; this exact rule is the course's (brief §2.4 measured
-    :math:`\lambda^*/V_{eff}^{2/3} \in [0.83, 0.91]` for :math:`\beta = 2, r = 0.5`).
+    :math:`\lambda^*/V_{eff}^{2/3} \in [0.83, 0.91]` for :math:`\alpha = 2, r = 0.5`).
     """
     scale = check_real("scale", scale, low=0, low_open=True)
     veff = effective_noise(n, d=d, T=T, T0=T0, sigma=sigma, sigma0=sigma0)
-    return scale * veff ** critical_exponent(beta, r)
+    return scale * veff ** critical_exponent(alpha, r)
 
 
 def local_slope(x, y):

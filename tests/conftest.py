@@ -1,9 +1,11 @@
 """Shared test configuration: a non-interactive matplotlib backend and the notebook lists."""
 
+import importlib.util
 import os
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -26,3 +28,12 @@ def call_public(function, kwargs):
         return function(ax, **kwargs)
     finally:
         plt.close(fig)
+
+
+@pytest.fixture(scope="session")
+def bench():
+    """benchmarks/bench.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

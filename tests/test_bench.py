@@ -1,19 +1,7 @@
 """The benchmark's own logic: moving controls, the budget check and the table (not timings)."""
 
-import importlib.util
-
 import ipywidgets
 import pytest
-
-from .conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize("control", [

@@ -94,3 +94,64 @@ def test_plot_helpers_reject_bad_arguments(call, error, match):
     with pytest.raises(error, match=match):
         call(ax)
     plt.close(fig)
+
+
+def _many_kinds(ax, kind):
+    """Each kind leaves different state behind: scales, fixed ticks, limits, error bars, legend, text."""
+    x = np.arange(1, 8)
+    if kind == "log":
+        ax.errorbar(x, x**-1.5, yerr=0.1 * x**-1.5, fmt="o", label="sim.")
+        ax.loglog(x, x**-1.5, "--", label="theory")
+        ax.legend()
+    elif kind == "ticks":
+        ax.bar(x, x, label="bars")
+        ax.set_xticks(x, [f"g{i}" for i in x])
+        ax.set_ylim(0, 20)
+        ax.text(1, 15, "note")
+        ax.set_title("fixed ticks")
+    else:
+        ax.fill_between(x, x - 1, x + 1, alpha=0.3)
+        ax.plot(x, x)
+    ax.set_xlabel(kind)
+    return kind
+
+
+def _fresh_image(dash):
+    """The dashboard's image drawn on brand-new axes (as on its first redraw)."""
+    dash.figure.clear()
+    dash._axes = None
+    dash.redraw()
+    return dash.image.value
+
+
+def test_reused_axes_draw_exactly_what_fresh_axes_draw():
+    from ipywidgets import ToggleButtons
+
+    dash = Dashboard(_many_kinds, {"kind": ToggleButtons(options=["log", "ticks", "plain"], value="log")})
+    for kind in ["ticks", "plain", "log", "plain", "ticks"]:
+        dash.controls["kind"].value = kind
+        reused = dash.image.value
+        assert reused == _fresh_image(dash), f"redrawing {kind!r} on reused axes left stale state"
+
+
+def _course_dashboards():
+    import importlib
+    import pkgutil
+
+    import course.widgets
+
+    for info in pkgutil.iter_modules(course.widgets.__path__):
+        module = importlib.import_module(f"course.widgets.{info.name}")
+        yield from (f"{info.name}.{name}" for name in getattr(module, "__all__", []) if name.endswith("_dashboard"))
+
+
+@pytest.mark.parametrize("name", list(_course_dashboards()))
+def test_every_course_dashboard_redraws_like_a_fresh_figure(name, bench):
+    import importlib
+
+    module, factory = name.split(".")
+    dash = getattr(importlib.import_module(f"course.widgets.{module}"), factory)()
+    for key, control in dash.controls.items():
+        control.value = bench._other_value(control)
+        reused = dash.image.value
+        assert reused == _fresh_image(dash), f"{name}: moving {key} left stale state on the reused axes"

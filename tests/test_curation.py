@@ -58,17 +58,17 @@ def test_keep_rate_algebra_rejects_bad_input():
 
 
 def test_linear_keep_rates_closed_form_matches_sampling():
-    # curation.md §2.3 item 6: d = 50, r = 2, m = 1, n = 2e5. Binomial s.e. <= sqrt(.25/1e5) = 0.0016, so the
+    # curation.md §2.3 item 6: d = 50, mu_norm = 2, m = 1, n = 2e5. Binomial s.e. <= sqrt(.25/1e5) = 0.0016, so the
     # acceptance tolerance 0.005 is 3 s.e.
-    x, y, mu = c.sample_mixture(200_000, d=50, r=2.0, seed=0)
+    x, y, mu = c.sample_mixture(200_000, d=50, mu_norm=2.0, seed=0)
     y_syn = c.generate_labels(x, y, 0.3, seed=1)
     v = np.zeros(50)
-    v[:2] = [0.5, np.sqrt(0.75)]  # angle 60 degrees: m = r cos(theta) = 1
+    v[:2] = [0.5, np.sqrt(0.75)]  # angle 60 degrees: m = mu_norm cos(theta) = 1
     stars = []
-    for tau in (0.0, 0.5):
-        keep = c.linear_verifier_keep(x, y_syn, v, tau)
+    for threshold in (0.0, 0.5):
+        keep = c.linear_verifier_keep(x, y_syn, v, threshold)
         phi, psi, p_star = c.estimate_keep_rates(keep, y_syn == y)
-        phi_exact, psi_exact = c.linear_keep_rates(1.0, tau)
+        phi_exact, psi_exact = c.linear_keep_rates(1.0, threshold)
         assert abs(phi - phi_exact) <= 0.005 and abs(psi - psi_exact) <= 0.005
         stars.append(p_star)
     assert stars[1] > stars[0]
@@ -84,19 +84,19 @@ def test_linear_verifier_p_star_rises_with_tau_and_falls_with_theta():
 
 
 def test_linear_verifier_limit_matches_simulation():
-    # curation.md §1.4 table, r = 3, m = 1: simulation (2 reps at n = 1e5) against the population prediction.
+    # curation.md §1.4 table, mu_norm = 3, m = 1: simulation (2 reps at n = 1e5) against the population prediction.
     # Near p* the finite-n noise is largest; 0.03 covers the measured gaps (0.017 at p = 0.84).
     p = np.array([0.5, 0.8, 0.84, 0.88, 0.92])
     theta = np.arccos(1 / 3)
-    sim = c.simulate_linear_verifier(100_000, p, theta, r=3.0, n_reps=2, seed=0).mean(-1)
-    np.testing.assert_allclose(sim, c.linear_verifier_limit(p, theta, r=3.0), atol=0.03)
+    sim = c.simulate_linear_verifier(100_000, p, theta, mu_norm=3.0, n_reps=2, seed=0).mean(-1)
+    np.testing.assert_allclose(sim, c.linear_verifier_limit(p, theta, mu_norm=3.0), atol=0.03)
 
 
 def test_classifier_beats_generator_and_verifier():
-    # curation.md §1.4: r = 6, m = 1 (verifier 84% accurate), p = 0.8 (generator 20% accurate).
-    acc = c.simulate_linear_verifier(100_000, 0.8, np.arccos(1 / 6), r=6.0, seed=0)
+    # curation.md §1.4: mu_norm = 6, m = 1 (verifier 84% accurate), p = 0.8 (generator 20% accurate).
+    acc = c.simulate_linear_verifier(100_000, 0.8, np.arccos(1 / 6), mu_norm=6.0, seed=0)
     assert acc >= 0.99
-    assert c.linear_verifier_limit(0.8, np.arccos(1 / 6), r=6.0) >= 0.99
+    assert c.linear_verifier_limit(0.8, np.arccos(1 / 6), mu_norm=6.0) >= 0.99
 
 
 def test_linear_verifier_rejects_bad_input():
@@ -105,7 +105,7 @@ def test_linear_verifier_rejects_bad_input():
         c.linear_verifier_keep(x, np.ones(4), np.zeros(2))
     with pytest.raises(ValueError, match="do not match"):
         c.linear_verifier_keep(x, np.ones(3), np.ones(2))
-    with pytest.raises(TypeError, match="tau"):
+    with pytest.raises(TypeError, match="threshold"):
         c.linear_keep_rates(1.0, "x")
     with pytest.raises(ValueError, match="p must"):
         c.linear_verifier_limit(2.0, 0.5)
@@ -152,7 +152,7 @@ def test_estimate_keep_rates_rejects_bad_input():
 
 def test_exact_accuracy_matches_a_test_sample():
     # Phi(mu.w/|w|) against 2e5 test points: binomial s.e. <= 0.0011, tolerance 0.005.
-    x, y, mu = c.sample_mixture(200_000, d=10, r=1.0, seed=3)
+    x, y, mu = c.sample_mixture(200_000, d=10, mu_norm=1.0, seed=3)
     w = np.random.default_rng(4).standard_normal(10) + mu
     assert np.mean(np.sign(x @ w) == y) == pytest.approx(c.exact_accuracy(w, mu), abs=0.005)
     assert c.bayes_accuracy(2.0) == pytest.approx(stats.norm.cdf(2.0))
@@ -160,12 +160,12 @@ def test_exact_accuracy_matches_a_test_sample():
         c.exact_accuracy(np.zeros(10), mu)
     with pytest.raises(ValueError, match="dimension of mu"):
         c.exact_accuracy(np.ones(3), mu)
-    with pytest.raises(ValueError, match="r must"):
+    with pytest.raises(ValueError, match="mu_norm must"):
         c.bayes_accuracy(-1.0)
 
 
 def test_sharp_transition_at_breakdown():
-    # curation.md §2.3 item 2: d = 100, r = 2, n = 1e5, 3 repetitions.
+    # curation.md §2.3 item 2: d = 100, mu_norm = 2, n = 1e5, 3 repetitions.
     acc = c.simulate_selection(100_000, [0.65, 0.85], 0.9, 0.3, n_reps=3, seed=0)
     assert np.all(acc[0] > 0.95) and np.all(acc[1] < 0.05)
     acc = c.simulate_selection(100_000, [0.40, 0.60], 1.0, 1.0, n_reps=3, seed=1)
@@ -209,33 +209,33 @@ def test_random_subsampling_changes_nothing_in_the_limit():
 def test_general_path_agrees_with_sufficient_statistics():
     # The per-sample 2-D path (systematic errors use it) and the count path must agree for random errors:
     # compare the general path (through the same keep rule, p = 0.3) with the formula at n = 2e4 (s.e. ~0.001).
-    x2 = c.simulate_linear_verifier(20_000, 0.3, 0.0, tau=-50.0, n_reps=5, seed=7).mean()  # keeps everything
+    x2 = c.simulate_linear_verifier(20_000, 0.3, 0.0, threshold=-50.0, n_reps=5, seed=7).mean()  # keeps everything
     assert x2 == pytest.approx(c.predicted_accuracy(20_000, 0.3, 1, 1), abs=0.005)
 
 
 def test_weak_verifier_optimum_depends_on_the_learner():
-    # curation.md §2.2 C (d = 50, r = 1.5, p = 0.3, theta = pi/6): logistic regression gets worse with more kept
+    # curation.md §2.2 C (d = 50, mu_norm = 1.5, p = 0.3, theta = pi/6): logistic regression gets worse with more kept
     # data (measured 0.9116 at 1e3, 0.9058 at 3e4), the centroid gets better. 8 reps at 1e3: s.e. ~0.001, so the
     # 0.002 threshold leaves about 3 s.e. for a gap measured at 0.006.
-    kwargs = dict(d=50, r=1.5, learner="logistic")
+    kwargs = dict(d=50, mu_norm=1.5, learner="logistic")
     small = c.simulate_linear_verifier(1_000, 0.3, np.pi / 6, n_reps=8, seed=8, **kwargs).mean()
     large = c.simulate_linear_verifier(20_000, 0.3, np.pi / 6, n_reps=2, seed=9, **kwargs).mean()
     assert small - large >= 0.002
-    centroid = c.simulate_linear_verifier(1_000, 0.3, np.pi / 6, d=50, r=1.5, n_reps=8, seed=8).mean()
-    assert c.simulate_linear_verifier(100_000, 0.3, np.pi / 6, d=50, r=1.5, seed=9) > centroid
+    centroid = c.simulate_linear_verifier(1_000, 0.3, np.pi / 6, d=50, mu_norm=1.5, n_reps=8, seed=8).mean()
+    assert c.simulate_linear_verifier(100_000, 0.3, np.pi / 6, d=50, mu_norm=1.5, seed=9) > centroid
 
 
 def test_systematic_errors_are_learned():
     # curation.md §2.2 D: a linear generator at 45 degrees (accuracy Phi(1.5 cos 45) = 0.856). Unverified data keep
     # the student at the generator's level; even the oracle stays below Bayes (0.933) at n = 2e4.
     p = 1 - c.bayes_accuracy(1.5 * np.cos(np.pi / 4))
-    kwargs = dict(d=50, r=1.5, learner="logistic", errors="systematic", n_reps=2, seed=10)
+    kwargs = dict(d=50, mu_norm=1.5, learner="logistic", errors="systematic", n_reps=2, seed=10)
     none = c.simulate_selection(20_000, p, 1.0, 1.0, **kwargs).mean()
     oracle = c.simulate_selection(20_000, p, 1.0, 0.0, **kwargs).mean()
     assert none == pytest.approx(1 - p, abs=0.01)
     assert oracle < c.bayes_accuracy(1.5) - 0.02
-    x, y, _ = c.sample_mixture(50_000, d=3, r=1.5, seed=11)
-    assert np.mean(c.generate_labels(x, y, p, errors="systematic", r=1.5) != y) == pytest.approx(p, abs=0.006)
+    x, y, _ = c.sample_mixture(50_000, d=3, mu_norm=1.5, seed=11)
+    assert np.mean(c.generate_labels(x, y, p, errors="systematic", mu_norm=1.5) != y) == pytest.approx(p, abs=0.006)
 
 
 def test_pipeline_rejects_bad_input():
@@ -257,8 +257,8 @@ def test_pipeline_rejects_bad_input():
         c.generate_labels(np.zeros((2, 2)), np.ones(2), 0.7, errors="systematic")
     with pytest.raises(ValueError, match="same length"):
         c.fit_learner(np.zeros((3, 2)), np.ones(2))
-    with pytest.raises(ValueError, match="r must"):
-        c.sample_mixture(10, r=0.0)
+    with pytest.raises(ValueError, match="mu_norm must"):
+        c.sample_mixture(10, mu_norm=0.0)
 
 
 def test_simulations_are_reproducible_and_shaped():
@@ -280,11 +280,11 @@ def test_dashboards_redraw_from_theory():
     assert "p*=0.750" in dash.state
     assert "p*=0.500" in dash.update(phi=0.4, psi=0.4)
     dash = w.linear_verifier_dashboard()
-    assert "p*=0.841" in dash.state  # Phi(1) for theta = 60 degrees, r = 2, tau = 0
+    assert "p*=0.841" in dash.state  # Phi(1) for theta = 60 degrees, mu_norm = 2, threshold = 0
     start = time.perf_counter()
-    assert "p*=0.912" in dash.update(tau=0.5)
+    assert "p*=0.912" in dash.update(threshold=0.5)
     assert time.perf_counter() - start < 2.0  # the budget is 0.2 s; 10x slack for a loaded CI machine
-    assert w.tau_reference(0.9) == 0.5
+    assert w.threshold_reference(0.9) == 0.5
 
 
 def test_widgets_reject_bad_input():
@@ -295,8 +295,8 @@ def test_widgets_reject_bad_input():
     fig, ax = plt.subplots()
     with pytest.raises(ValueError, match="phi"):
         w.draw_breakdown(ax, phi=1.5)
-    with pytest.raises(TypeError, match="tau"):
-        w.draw_linear_verifier(ax, tau="a")
+    with pytest.raises(TypeError, match="threshold"):
+        w.draw_linear_verifier(ax, threshold="a")
     with pytest.raises(TypeError, match="theta"):
         w.draw_data_size(ax, theta="a")
     with pytest.raises(ValueError, match="psi"):
@@ -304,9 +304,9 @@ def test_widgets_reject_bad_input():
     with pytest.raises(ValueError, match="theta_deg"):
         w.linear_verifier_dashboard(theta_deg=120)
     with pytest.raises(ValueError, match="target"):
-        w.tau_reference(1.5)
+        w.threshold_reference(1.5)
     with pytest.raises(ValueError, match="not reached"):
-        w.tau_reference(0.999, theta_deg=85)
+        w.threshold_reference(0.999, theta_deg=85)
     plt.close(fig)
 
 
@@ -321,7 +321,7 @@ def test_checkers_accept_the_reference_and_reject_mistakes():
     assert not check.estimate_keep_rates(lambda keep, correct: (keep.mean(), keep.mean(), 0.5))
     assert check.centroid_accuracy(lambda x, y_syn, keep, mu: c.exact_accuracy(y_syn[keep] @ x[keep], mu))
     assert not check.centroid_accuracy(lambda x, y_syn, keep, mu: c.exact_accuracy(y_syn @ x, mu))  # ignores keep
-    assert check.smallest_tau(lambda: 0.5) and not check.smallest_tau(lambda: 1.0)
+    assert check.smallest_threshold(lambda: 0.5) and not check.smallest_threshold(lambda: 1.0)
     assert check.self_confidence_keep(lambda probs, labels, threshold: probs.max(1) > -1) .status == "incorrect"
     assert check.rank_verifiers(lambda keeps, correct, names: names).status == "incorrect"
     assert check.breakdown_point(lambda phi, psi: (_ for _ in ()).throw(NotImplementedError())).status == "todo"

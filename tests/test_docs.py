@@ -82,8 +82,45 @@ def test_points_table_of_the_instructors_guide_is_in_sync():
 
 def test_notation_table_names_the_conflicting_symbols():
     notation = (ROOT / "docs" / "notation.md").read_text()
-    for symbol in (r"$\beta$", r"$\alpha$", "$p$", "$T$", "$n$", "$N$", r"$\tau$", "$r$", r"$\phi$", r"$\psi$"):
+    for symbol in (r"$\beta$", r"$\alpha$", "$p$", "$T$", "$n$", "$N$", r"$\tau$", "$r$", r"$\phi$", r"$\psi$",
+                   r"$\gamma$", r"$\mu$"):
         assert f"| {symbol}" in notation, f"docs/notation.md has no row for {symbol}"
+
+
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.DOTALL)
+# Retired symbols: beta is the Zipf exponent (the spectrum's is alpha); r is the source exponent (the signal
+# strength is ||mu||); tau is the temperature (the verifier's threshold is gamma). A bare mention of the symbol,
+# e.g. "the paper writes $\beta$", is allowed.
+RETIRED = {"07_regression_scaling_laws": [r"\\beta"], "08_verification_theory": [r"\\tau", r"(?<![\\a-zA-Z])r(?![a-zA-Z])"],
+           "09_curation_with_torch": [r"\\tau", r"(?<![\\a-zA-Z])r(?![a-zA-Z])"]}
+
+
+@pytest.mark.parametrize("stem", sorted(RETIRED))
+def test_notebooks_use_the_course_notation(stem):
+    nb = nbformat.read(ROOT / "solutions" / f"{stem}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for math in _MATH.findall(cell.source):
+            body = math.strip("$")
+            if body.strip() in {r"\beta", r"\tau", "r"}:  # "$\beta$": naming the paper's symbol, not using it
+                continue
+            for pattern in RETIRED[stem]:
+                assert not re.search(pattern, body), f"{stem}: {math!r} uses a retired symbol (docs/notation.md)"
+
+
+@pytest.mark.parametrize("module, retired", [("course.regression", {"beta"}), ("course.widgets.regression", {"beta"}),
+                                             ("course.curation", {"r", "tau"}), ("course.widgets.curation", {"r", "tau"})])
+def test_public_arguments_follow_the_notation(module, retired):
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(module)
+    for name in mod.__all__:
+        obj = getattr(mod, name)
+        if callable(obj):
+            clash = retired & set(inspect.signature(obj).parameters)
+            assert not clash, f"{module}.{name} takes {sorted(clash)}; docs/notation.md names them differently"
 
 
 @pytest.mark.notebooks

@@ -222,7 +222,7 @@ def test_retuned_lambda_plateaus_and_adaptive_rule(power):
     T = np.logspace(2, 5, 7)
     n = np.array([[0], [1], [4], [16]])
     lam_star = reg.optimal_lambda(n, T=T, **power)
-    adaptive = reg.adaptive_lambda(n, T=T, d=3000, T0=6000, beta=2.0, r=0.5)
+    adaptive = reg.adaptive_lambda(n, T=T, d=3000, T0=6000, alpha=2.0, r=0.5)
     ratio = lam_star / adaptive
     assert np.all((ratio > 0.8) & (ratio < 0.95))  # brief §2.4: 0.83-0.91
     at_rule = reg.ridge_error_theory(adaptive, n, T=T, **power)
@@ -317,13 +317,13 @@ def test_fake_chain_checker_rejects_a_chain_with_too_much_noise():
     (lambda: reg.noise_free_overparam_error(1, d=10, T0=11), "T0 must be <= 10"),
     (lambda: reg.overparam_error(1, d=10, T0=9), "T0 must be <= 8"),
     (lambda: reg.eigendirection_decay(1, eigs=np.ones(5), T0=6), "T0"),
-    (lambda: reg.power_law_spectrum(10, 0.0), "beta"),
+    (lambda: reg.power_law_spectrum(10, 0.0), "alpha"),
     (lambda: reg.power_law_target(10, 2.0, 0.0), "r"),
     (lambda: reg.critical_exponent(2.0, -1.0), "r"),
-    (lambda: reg.clean_rate(0.5, 1.0), "beta"),
+    (lambda: reg.clean_rate(0.5, 1.0), "alpha"),
     (lambda: reg.effective_noise(1, d=10, T=100, T0=10), "T0"),
     (lambda: reg.crossover_size(1, d=10, T0=20, sigma=-1.0), "sigma"),
-    (lambda: reg.adaptive_lambda(1, T=100, d=10, T0=20, beta=2.0, r=0.5, scale=0), "scale"),
+    (lambda: reg.adaptive_lambda(1, T=100, d=10, T0=20, alpha=2.0, r=0.5, scale=0), "scale"),
     (lambda: reg.local_slope([1, 2], [1, -1]), "y"),
     (lambda: reg.strong_collapse_error(100, d=10, p2=1.5), "p2"),
     (lambda: reg.strong_collapse_error(10, d=10, p2=0.1), "T must be >= d \\+ 2"),

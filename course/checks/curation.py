@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 
 from .. import curation
-from ..widgets.curation import tau_reference
+from ..widgets.curation import threshold_reference
 from .core import Case, check_function, check_value, close_to
 
-__all__ = ["breakdown_point", "effective_noise", "estimate_keep_rates", "centroid_accuracy", "smallest_tau",
+__all__ = ["breakdown_point", "effective_noise", "estimate_keep_rates", "centroid_accuracy", "smallest_threshold",
            "self_confidence_keep", "best_of_k", "rank_verifiers"]
 
 _RATES = ((0.9, 0.3), (0.7, 0.05), (0.4, 0.4), (0.3, 0.0), (0.0, 0.6))
@@ -59,7 +59,7 @@ def centroid_accuracy(student):
     cases = []
     for seed, (p, phi, psi) in enumerate(((0.3, 1.0, 1.0), (0.7, 0.9, 0.1), (0.6, 0.5, 0.5))):
         rng = np.random.default_rng(seed)
-        x, y, mu = curation.sample_mixture(2_000, d=20, r=1.5, seed=rng)
+        x, y, mu = curation.sample_mixture(2_000, d=20, mu_norm=1.5, seed=rng)
         y_syn = curation.generate_labels(x, y, p, seed=rng)
         keep = rng.random(len(y)) < np.where(y_syn == y, phi, psi)
         w = curation.fit_learner(x[keep], y_syn[keep])
@@ -69,10 +69,10 @@ def centroid_accuracy(student):
                                "norm.cdf(mu @ w / norm(w)), no test sample needed.")
 
 
-def smallest_tau(student):
-    """Widget exercise: the smallest slider margin tau giving p* >= 0.9 at theta = 60 degrees, r = 2."""
-    return check_value("smallest_tau", student, tau_reference(0.9, 60.0, 2.0), atol=0.05,
-                       hint="keep theta at 60 and r at 2, then raise tau one step at a time until the state line "
+def smallest_threshold(student):
+    """Widget exercise: the smallest slider threshold γ giving p* >= 0.9 at theta = 60 degrees, mu_norm = 2."""
+    return check_value("smallest_threshold", student, threshold_reference(0.9, 60.0, 2.0), atol=0.05,
+                       hint="keep θ at 60 and ‖μ‖ at 2, then raise the threshold γ one step at a time until the state line "
                             "shows p* >= 0.900.")
 
 

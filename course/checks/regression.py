@@ -135,18 +135,18 @@ def clean_exponent(student):
     """Check ``clean_exponent(T, E)``: the fitted log-log slope, on an exact power law and on the ridge theory."""
     T = np.logspace(2, 6, 41)
     cases = [Case({"T": T, "E": 3 * T**-0.5}, -0.5)]
-    for beta, r in ((2.0, 0.5), (3.0, 0.5)):
-        problem = power_law_problem(3000, beta, r, 6000)
-        errors = reg.ridge_error_theory(T ** -reg.critical_exponent(beta, r), 0, T=T, **problem)
-        cases.append(Case({"T": T, "E": errors}, close_to(-reg.clean_rate(beta, r), rtol=0, atol=0.03)))
+    for alpha, r in ((2.0, 0.5), (3.0, 0.5)):
+        problem = power_law_problem(3000, alpha, r, 6000)
+        errors = reg.ridge_error_theory(T ** -reg.critical_exponent(alpha, r), 0, T=T, **problem)
+        cases.append(Case({"T": T, "E": errors}, close_to(-reg.clean_rate(alpha, r), rtol=0, atol=0.03)))
     return check_function("clean_exponent", student, cases, rtol=1e-6,
                           hint="fit a straight line to (log T, log E) with np.polyfit(..., 1) and return its slope.")
 
 
-def fixed_schedule_best_T_reference(n=3, d=1000, T0=2000, beta=2.0, r=0.5):
+def fixed_schedule_best_T_reference(n=3, d=1000, T0=2000, alpha=2.0, r=0.5):
     """The sample size T that minimises the fixed-schedule error after ``n`` generations (the dashboard's theory)."""
     T = np.logspace(2, 6, 401)
-    errors = reg.ridge_error_theory(T ** -reg.critical_exponent(beta, r), n, T=T, **power_law_problem(d, beta, r, T0))
+    errors = reg.ridge_error_theory(T ** -reg.critical_exponent(alpha, r), n, T=T, **power_law_problem(d, alpha, r, T0))
     return float(T[np.argmin(errors)])
 
 
@@ -161,7 +161,7 @@ def best_sample_size(student):
 def lambda_with_synthetic_data(student):
     """Check ``lambda_with_synthetic_data(n, T)``: a penalty whose error is within 5% of the best possible.
 
-    Setting: beta = 2, r = 0.5, d = 3000, T0 = 6000, sigma = sigma0 = 1. Any rule passes if it is good enough.
+    Setting: alpha = 2, r = 0.5, d = 3000, T0 = 6000, sigma = sigma0 = 1. Any rule passes if it is good enough.
     """
     problem = power_law_problem(3000, 2.0, 0.5, 6000)
     cases = []

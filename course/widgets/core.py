@@ -13,13 +13,38 @@ import io
 import time
 
 import ipywidgets as widgets
+import matplotlib as mpl
 from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from .._validate import check_int
 
 __all__ = ["Dashboard"]
+
+
+def _blank(ax):
+    """Return ``ax`` to the state of a fresh Axes, but keep its tick objects.
+
+    ``ax.clear()`` (or a new figure) rebuilds every tick, which is a third of a redraw. This resets what
+    drawing functions change: artists, legend, scales (and with them locators and formatters), labels,
+    the colour cycle and the data limits. A test checks that the pixels equal a fresh figure's.
+    """
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images, *ax.tables, *ax.artists]:
+        artist.remove()
+    if ax.legend_ is not None:
+        ax.legend_.remove()
+    ax.containers.clear()  # errorbar containers would otherwise pile up in the legend's handles
+    ax.set_xscale("linear")
+    ax.set_yscale("linear")
+    ax.set_title("")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_prop_cycle(None)
+    ax.dataLim.set_points(Bbox.null().get_points())
+    ax.ignore_existing_data_limits = True
+    ax.set_autoscale_on(True)
 
 
 class Dashboard:
@@ -73,6 +98,7 @@ class Dashboard:
         self.state_label = widgets.HTML()
         self.state_label.add_class("course-state")
         self.state = ""
+        self._axes = None  # made on the first redraw, then blanked and reused
         self.redraw_seconds = float("nan")
         self._updating = False
         self._printed = None  # the display handle of the printed state line, once displayed
@@ -96,11 +122,18 @@ class Dashboard:
     def redraw(self):
         """Draw the figure for the current values, update the image and the state line; return the state."""
         start = time.perf_counter()
-        self.figure.clear()
-        axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True, gridspec_kw=self._margins)
-        self.state = str(self._draw(axes, **self.values))
+        if self._axes is None:
+            # A fixed title height: the default (automatic) placement measures every tick label to dodge them.
+            with mpl.rc_context({"axes.titley": 1.0}):
+                self._axes = self.figure.subplots(self.nrows, self.ncols, squeeze=True, gridspec_kw=self._margins)
+        else:
+            for ax in self.figure.axes:
+                _blank(ax)
+        self.state = str(self._draw(self._axes, **self.values))
+        for ax in self.figure.axes:
+            ax.minorticks_off()  # on log axes, minor ticks are most of the drawing time
         buffer = io.BytesIO()
-        self.figure.canvas.print_png(buffer)
+        self.figure.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})  # zlib's fastest level
         self.image.value = buffer.getvalue()
         self.state_label.value = f"<code>{self.state}</code>"
         if self._printed is not None:

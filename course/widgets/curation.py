@@ -23,8 +23,8 @@ __all__ = [
     "breakdown_dashboard",
     "linear_verifier_dashboard",
     "verifier_dashboard",
-    "tau_reference",
-    "TAU_SLIDER",
+    "threshold_reference",
+    "THRESHOLD_SLIDER",
 ]
 
 _P_GRID = np.linspace(0.0, 0.99, 100)
@@ -34,59 +34,59 @@ def _p_star_marker(ax, p_star, color=COLORS[7]):
     ax.axvline(p_star, color=color, ls=":", lw=1.2, label=f"p* = {p_star:.3f}")
 
 
-def draw_breakdown(ax, *, phi=0.9, psi=0.3, n=10_000, d=100, r=2.0, n_reps=3, seed=0):
+def draw_breakdown(ax, *, phi=0.9, psi=0.3, n=10_000, d=100, mu_norm=2.0, n_reps=3, seed=0):
     """Student accuracy against the generator's error rate p: simulation, the finite-n formula and p*."""
     p_sim = np.linspace(0.02, 0.98, 25)
-    sim = curation.simulate_selection(int(n), p_sim, phi, psi, d=d, r=r, n_reps=n_reps, seed=seed)
-    theory = curation.predicted_accuracy(n, _P_GRID, phi, psi, d=d, r=r)
+    sim = curation.simulate_selection(int(n), p_sim, phi, psi, d=d, mu_norm=mu_norm, n_reps=n_reps, seed=seed)
+    theory = curation.predicted_accuracy(n, _P_GRID, phi, psi, d=d, mu_norm=mu_norm)
     theory_vs_simulation(ax, p_sim, sim.mean(-1), theory, x_theory=_P_GRID, label="student", color=COLORS[0])
     ax.plot(_P_GRID, 1 - _P_GRID, color=COLORS[1], lw=1, label="generator (1 − p)")
-    ax.axhline(curation.bayes_accuracy(r), color=COLORS[2], lw=0.8, ls="-.", label="Bayes")
+    ax.axhline(curation.bayes_accuracy(mu_norm), color=COLORS[2], lw=0.8, ls="-.", label="Bayes")
     p_star = float(curation.breakdown_point(phi, psi))
     _p_star_marker(ax, p_star)
     ax.set_ylim(-0.02, 1.02)
     finish(ax, xlabel="generator error rate p", ylabel="student test accuracy",
-           title=f"ϕ={phi:.2f}, ψ={psi:.2f}, n={int(n):,}, d={d}, r={r:g}")
+           title=f"ϕ={phi:.2f}, ψ={psi:.2f}, n={int(n):,}, d={d}, ‖μ‖={mu_norm:g}")
     ax.legend(loc="lower left", fontsize=8)
     return f"phi={phi:.2f}, psi={psi:.2f}, n={int(n)}: p*={p_star:.3f}, kept at p=0.5: {curation.kept_fraction(0.5, phi, psi):.2f}"
 
 
-def draw_linear_verifier(ax, *, theta_deg=60.0, tau=0.0, r=2.0, n=10_000, d=100, seed=0):
+def draw_linear_verifier(ax, *, theta_deg=60.0, threshold=0.0, mu_norm=2.0, n=10_000, d=100, seed=0):
     """The linear verifier: student accuracy against p (population theory, simulation), with the verifier's p*."""
     theta = np.deg2rad(theta_deg)
-    m = r * np.cos(theta)
-    phi, psi = curation.linear_keep_rates(m, tau)
+    m = mu_norm * np.cos(theta)
+    phi, psi = curation.linear_keep_rates(m, threshold)
     p_star = float(curation.breakdown_point(phi, psi))
     p_sim = np.linspace(0.05, 0.95, 13)
-    sim = curation.simulate_linear_verifier(int(n), p_sim, theta, tau=tau, d=d, r=r, seed=seed)
-    theory = curation.linear_verifier_limit(_P_GRID, theta, tau=tau, r=r)
+    sim = curation.simulate_linear_verifier(int(n), p_sim, theta, threshold=threshold, d=d, mu_norm=mu_norm, seed=seed)
+    theory = curation.linear_verifier_limit(_P_GRID, theta, threshold=threshold, mu_norm=mu_norm)
     theory_vs_simulation(ax, p_sim, sim, theory, x_theory=_P_GRID, label="student", color=COLORS[0])
     ax.plot(_P_GRID, 1 - _P_GRID, color=COLORS[1], lw=1, label="generator (1 − p)")
     ax.axhline(curation.bayes_accuracy(m), color=COLORS[4], lw=1, ls="-.", label=f"verifier alone ({curation.bayes_accuracy(m):.3f})")
     _p_star_marker(ax, p_star)
     ax.set_ylim(-0.02, 1.02)
     finish(ax, xlabel="generator error rate p", ylabel="student test accuracy",
-           title=f"linear verifier: θ={theta_deg:.0f}°, τ={tau:.1f}, r={r:g}")
+           title=f"linear verifier: θ={theta_deg:.0f}°, γ={threshold:.1f}, ‖μ‖={mu_norm:g}")
     ax.legend(loc="lower left", fontsize=8)
-    return f"theta={theta_deg:.0f} deg, tau={tau:.1f}, r={r:g}: phi={phi:.3f}, psi={psi:.3f}, p*={p_star:.3f}"
+    return f"theta={theta_deg:.0f} deg, threshold={threshold:.1f}, mu_norm={mu_norm:g}: phi={phi:.3f}, psi={psi:.3f}, p*={p_star:.3f}"
 
 
-def draw_data_size(ax, *, theta=np.pi / 6, p=0.3, d=50, r=1.5, sizes=(300, 1_000, 3_000, 10_000, 30_000), n_reps=2,
+def draw_data_size(ax, *, theta=np.pi / 6, p=0.3, d=50, mu_norm=1.5, sizes=(300, 1_000, 3_000, 10_000, 30_000), n_reps=2,
                    seed=0):
     """Accuracy against the number of generated pairs behind a weak linear verifier, for two learners."""
     sizes = np.asarray(sizes)
     for learner, color, marker in (("logistic", COLORS[3], "o"), ("centroid", COLORS[0], "s")):
-        acc = np.array([curation.simulate_linear_verifier(int(n), p, theta, d=d, r=r, learner=learner, n_reps=n_reps,
+        acc = np.array([curation.simulate_linear_verifier(int(n), p, theta, d=d, mu_norm=mu_norm, learner=learner, n_reps=n_reps,
                                                           seed=seed + i).mean() for i, n in enumerate(sizes)])
         ax.plot(sizes, acc, marker + "-", color=color, label=f"{learner}, verifier at {np.rad2deg(theta):.0f}°")
-    ax.axhline(curation.bayes_accuracy(r), color=COLORS[2], ls="-.", lw=0.8, label="Bayes (= oracle limit)")
-    limit = curation.linear_verifier_limit(p, theta, r=r)
+    ax.axhline(curation.bayes_accuracy(mu_norm), color=COLORS[2], ls="-.", lw=0.8, label="Bayes (= oracle limit)")
+    limit = curation.linear_verifier_limit(p, theta, mu_norm=mu_norm)
     ax.axhline(limit, color=COLORS[0], ls="--", lw=1, label="centroid limit (theory)")
-    ax.axhline(curation.bayes_accuracy(r * np.cos(theta)), color=COLORS[4], ls=":", lw=1, label="verifier alone")
+    ax.axhline(curation.bayes_accuracy(mu_norm * np.cos(theta)), color=COLORS[4], ls=":", lw=1, label="verifier alone")
     finish(ax, xlabel="generated pairs $n$", ylabel="student test accuracy", logx=True,
-           title=f"weak verifier, p={p}, d={d}, r={r}")
+           title=f"weak verifier, p={p}, d={d}, ‖μ‖={mu_norm}")
     ax.legend(fontsize=8)
-    return f"theta={np.rad2deg(theta):.0f} deg, p={p}: centroid limit {limit:.4f}, verifier alone {curation.bayes_accuracy(r * np.cos(theta)):.4f}"
+    return f"theta={np.rad2deg(theta):.0f} deg, p={p}: centroid limit {limit:.4f}, verifier alone {curation.bayes_accuracy(mu_norm * np.cos(theta)):.4f}"
 
 
 def draw_miniature(ax, result):
@@ -145,29 +145,29 @@ def breakdown_dashboard(phi=0.9, psi=0.3, n=10_000):
 
 
 #: The slider values of the linear-verifier dashboard's margin.
-TAU_SLIDER = np.round(np.arange(0.0, 2.01, 0.1), 1)
+THRESHOLD_SLIDER = np.round(np.arange(0.0, 2.01, 0.1), 1)
 
 
-def linear_verifier_dashboard(theta_deg=60.0, tau=0.0, r=2.0):
-    """Angle, margin and signal strength of the linear verifier."""
-    theta_deg, tau = check_real("theta_deg", theta_deg, low=0, high=90), check_real("tau", tau, low=0, high=2)
-    r = check_real("r", r, low=0.5, high=6)
+def linear_verifier_dashboard(theta_deg=60.0, threshold=0.0, mu_norm=2.0):
+    """Angle θ, threshold γ and signal strength ‖μ‖ of the linear verifier."""
+    theta_deg, threshold = check_real("theta_deg", theta_deg, low=0, high=90), check_real("threshold", threshold, low=0, high=2)
+    mu_norm = check_real("mu_norm", mu_norm, low=0.5, high=6)
     controls = {
         "theta_deg": widgets.FloatSlider(value=theta_deg, min=0, max=90, step=5, description="θ (deg)"),
-        "tau": widgets.FloatSlider(value=tau, min=0.0, max=2.0, step=0.1, description="τ"),
-        "r": widgets.FloatSlider(value=r, min=0.5, max=6.0, step=0.5, description="r"),
+        "threshold": widgets.FloatSlider(value=threshold, min=0.0, max=2.0, step=0.1, description="γ"),
+        "mu_norm": widgets.FloatSlider(value=mu_norm, min=0.5, max=6.0, step=0.5, description="‖μ‖"),
     }
     return Dashboard(lambda ax, **v: draw_linear_verifier(ax, **v), controls)
 
 
-def tau_reference(target=0.9, theta_deg=60.0, r=2.0):
-    """Smallest margin on the dashboard's slider for which the linear verifier's p* reaches ``target``."""
+def threshold_reference(target=0.9, theta_deg=60.0, mu_norm=2.0):
+    """Smallest threshold γ on the dashboard's slider for which the linear verifier's p* reaches ``target``."""
     target = check_real("target", target, low=0.5, high=1, high_open=True)
-    phi, psi = curation.linear_keep_rates(r * np.cos(np.deg2rad(theta_deg)), TAU_SLIDER)
+    phi, psi = curation.linear_keep_rates(mu_norm * np.cos(np.deg2rad(theta_deg)), THRESHOLD_SLIDER)
     reached = curation.breakdown_point(phi, psi) >= target
     if not reached.any():
-        raise ValueError(f"target p*={target} is not reached by any tau on the slider (theta={theta_deg}, r={r}).")
-    return float(TAU_SLIDER[np.argmax(reached)])
+        raise ValueError(f"target p*={target} is not reached by any threshold on the slider (theta={theta_deg}, mu_norm={mu_norm}).")
+    return float(THRESHOLD_SLIDER[np.argmax(reached)])
 
 
 def verifier_dashboard(result=None, verifier="weak model"):

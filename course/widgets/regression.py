@@ -31,6 +31,7 @@ __all__ = [
     "chain_dashboard",
     "ridge_dashboard",
     "overparam_dashboard",
+    "eigendirection_dashboard",
     "power_law_dashboard",
 ]
 
@@ -43,10 +44,10 @@ def isotropic_problem(d=100, T=200, T0=400):
     return dict(eigs=np.ones(d), w0=np.full(d, 1 / np.sqrt(d)), T=T, T0=T0)
 
 
-def power_law_problem(d=3000, beta=2.0, r=0.5, T0=6000):
-    """The notebooks' power-law example: :math:`\\lambda_i = i^{-\\beta}`, :math:`\\lambda_ic_i^2 = i^{-(1+2\\beta r)}`."""
+def power_law_problem(d=3000, alpha=2.0, r=0.5, T0=6000):
+    """The notebooks' power-law example: :math:`\\lambda_i = i^{-\\alpha}`, :math:`\\lambda_ic_i^2 = i^{-(1+2\\alpha r)}`."""
     T0 = check_int("T0", T0, low=1)
-    return dict(eigs=reg.power_law_spectrum(d, beta), w0=reg.power_law_target(d, beta, r), T0=T0)
+    return dict(eigs=reg.power_law_spectrum(d, alpha), w0=reg.power_law_target(d, alpha, r), T0=T0)
 
 
 @lru_cache(maxsize=32)
@@ -164,28 +165,33 @@ def draw_overparam_chain(ax, *, d=100, T0=50, sigma0=0.0, n_generations=10, n_ru
             f"E(n={n_generations}) = {mean[-1]:.3f} sim, {theory[-1]:.3f} theory")
 
 
-def draw_eigendirection_decay(ax, *, d=200, T0=100, beta=1.0, generations=(1, 3, 10), n_runs=100, seed=0):
+@lru_cache(maxsize=32)
+def _decay_runs(n_generations, d, T0, alpha, n_runs, seed):
+    return reg.chain_weights(n_generations, d=d, T0=T0, sigma0=0.0, cov=reg.power_law_spectrum(d, alpha),
+                             w0=np.ones(d), n_runs=n_runs, seed=seed)
+
+
+def draw_eigendirection_decay(ax, *, d=200, T0=100, alpha=1.0, generations=(1, 3, 10), n_runs=100, seed=0):
     """Mean surviving fraction of each eigen-component of w0 after n noise-free generations, by eigenvalue rank."""
-    eigs = reg.power_law_spectrum(d, beta)
-    weights = reg.chain_weights(max(generations), d=d, T0=T0, sigma0=0.0, cov=eigs, w0=np.ones(d), n_runs=n_runs,
-                                seed=seed)
+    eigs = reg.power_law_spectrum(d, alpha)
+    weights = _decay_runs(max(generations), d, T0, float(alpha), n_runs, seed)
     ranks = np.arange(1, d + 1)
     shown = np.unique(np.geomspace(1, d, 25).astype(int)) - 1
     theory = reg.eigendirection_decay(np.asarray(generations), eigs=eigs, T0=T0)
     for g, row, color in zip(generations, theory, COLORS, strict=False):
         theory_vs_simulation(ax, ranks[shown], weights[:, g, shown].mean(axis=0), row, x_theory=ranks,
                              label=f"n={g}", color=color)
-    finish(ax, xlabel=r"eigen-direction $i$ (variance $\lambda_i = i^{-\beta}$)",
+    finish(ax, xlabel=r"eigen-direction $i$ (variance $\lambda_i = i^{-\alpha}$)",
            ylabel=r"$\mathbb{E}[\hat w_n]_i / w_{0,i}$", logx=True,
-           title=f"Tail directions are forgotten first (d={d}, T0={T0}, β={beta:g})")
+           title=f"Tail directions are forgotten first (d={d}, T0={T0}, α={alpha:g})")
     half = ranks[np.argmax(theory[-1] < 0.5)] if np.any(theory[-1] < 0.5) else d
-    return f"d={d}, T0={T0}, β={beta:g}: after n={generations[-1]} directions beyond i≈{half} keep < half"
+    return f"d={d}, T0={T0}, α={alpha:g}: after n={generations[-1]} directions beyond i≈{half} keep < half"
 
 
 SCHEDULES = ("fixed", "tuned", "adaptive")
 
 
-def draw_power_law(ax, *, beta=2.0, r=0.5, generations=(0, 1, 10), schedule="fixed", sigma0=1.0, d=1000, T0=2000,
+def draw_power_law(ax, *, alpha=2.0, r=0.5, generations=(0, 1, 10), schedule="fixed", sigma0=1.0, d=1000, T0=2000,
                    n_points=25):
     """Theory of the test error against T on a power-law spectrum, for a λ schedule: fixed, tuned or adaptive.
 
@@ -194,14 +200,14 @@ def draw_power_law(ax, *, beta=2.0, r=0.5, generations=(0, 1, 10), schedule="fix
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}.")
-    problem = power_law_problem(d, beta, r, T0)
+    problem = power_law_problem(d, alpha, r, T0)
     T = np.logspace(2, 6, n_points)
     gens = np.asarray(generations)[:, None]
-    ell = reg.critical_exponent(beta, r)
+    ell = reg.critical_exponent(alpha, r)
     if schedule == "tuned":
         errors = reg.tuned_ridge_error(gens, T=T, sigma0=sigma0, **problem)
     else:
-        lam = T**-ell if schedule == "fixed" else reg.adaptive_lambda(gens, T=T, d=d, T0=T0, beta=beta, r=r,
+        lam = T**-ell if schedule == "fixed" else reg.adaptive_lambda(gens, T=T, d=d, T0=T0, alpha=alpha, r=r,
                                                                        sigma0=sigma0)
         errors = reg.ridge_error_theory(lam, gens, T=T, sigma0=sigma0, **problem)
     for g, row, color in zip(generations, errors, COLORS, strict=False):
@@ -209,20 +215,20 @@ def draw_power_law(ax, *, beta=2.0, r=0.5, generations=(0, 1, 10), schedule="fix
         crossover = reg.crossover_size(g, d=d, T0=T0, sigma0=sigma0) if sigma0 > 0 else np.inf
         if g > 0 and np.isfinite(crossover):
             ax.axvline(crossover, color=color, lw=0.8, ls=":")
-    rate = reg.clean_rate(beta, r)
+    rate = reg.clean_rate(alpha, r)
     ax.plot(T, errors[0, 0] * (T / T[0]) ** -rate, color=COLORS[7], lw=0.8, label=f"slope −{rate:.2f}")
     finish(ax, xlabel="downstream sample size T", ylabel="test error (theory)", loglog=True,
-           title=f"β={beta:g}, r={r:g}, $\\ell_{{crit}}$={ell:.2f}, λ {schedule}")
+           title=f"α={alpha:g}, r={r:g}, $\\ell_{{crit}}$={ell:.2f}, λ {schedule}")
     best = T[np.argmin(errors, axis=1)]
-    return f"β={beta:g}, r={r:g}, λ {schedule}: " + ", ".join(
+    return f"α={alpha:g}, r={r:g}, λ {schedule}: " + ", ".join(
         f"n={g}: E(1e6)={row[-1]:.2e}, min at T≈{b:.2g}" for g, row, b in zip(generations, errors, best, strict=True))
 
 
-def draw_power_law_simulation(ax, *, d=200, T0=400, beta=2.0, r=0.5, sizes=(100, 300, 1000, 3000),
+def draw_power_law_simulation(ax, *, d=200, T0=400, alpha=2.0, r=0.5, sizes=(100, 300, 1000, 3000),
                               generations=(0, 1, 5), n_runs=30, seed=0):
     """A moderate simulation of the fixed schedule λ = T^-ℓcrit against the theory at the same d."""
-    problem = power_law_problem(d, beta, r, T0)
-    ell = reg.critical_exponent(beta, r)
+    problem = power_law_problem(d, alpha, r, T0)
+    ell = reg.critical_exponent(alpha, r)
     gens = np.asarray(generations)
     sims = np.stack([reg.simulate_chain(int(gens.max()), d=d, T=T, T0=T0, lam=T**-ell, cov=problem["eigs"],
                                         w0=problem["w0"], n_runs=n_runs, seed=seed + i)[:, gens]
@@ -290,31 +296,33 @@ def ridge_dashboard(T=200, T0=400, sigma0=1.0):
     return Dashboard(lambda ax, **v: draw_lambda_curves(ax, **v), controls)
 
 
-def overparam_dashboard(T0=50, sigma0=0.0, beta=1.0):
-    """T0 and σ0 of over-parameterised generators (d = 100), and the spectrum exponent β of the decay panel."""
+def overparam_dashboard(T0=50, sigma0=0.0):
+    """T0 and σ0 of over-parameterised generators (d = 100, Σ = I)."""
     T0, sigma0 = check_int("T0", T0, low=10, high=90), check_real("sigma0", sigma0, low=0, high=1)
-    beta = check_real("beta", beta, low=0.5, high=2)
     controls = {
         "T0": widgets.IntSlider(value=T0, min=10, max=90, step=5, description="T0"),
         "sigma0": widgets.FloatSlider(value=sigma0, min=0.0, max=1.0, step=0.1, description="σ0"),
-        "beta": widgets.FloatSlider(value=beta, min=0.5, max=2.0, step=0.25, description="β"),
     }
-
-    def draw(axes, *, T0, sigma0, beta):
-        left = draw_overparam_chain(axes[0], d=100, T0=T0, sigma0=sigma0, n_runs=60)
-        draw_eigendirection_decay(axes[1], d=100, T0=T0, beta=beta, n_runs=30)
-        return left
-
-    return Dashboard(draw, controls, ncols=2)
+    return Dashboard(lambda ax, **v: draw_overparam_chain(ax, d=100, n_runs=20, **v), controls)
 
 
-def power_law_dashboard(beta=2.0, r=0.5, n=1, sigma0=1.0, schedule="fixed"):
-    """Capacity β, source r, generations n, σ0 and the λ schedule (theory at d = 1000, T0 = 2000)."""
-    beta, r = check_real("beta", beta, low=1.25, high=4), check_real("r", r, low=0.25, high=1.5)
+def eigendirection_dashboard(T0=50, alpha=1.0):
+    """T0 of noise-free over-parameterised generators (d = 100) and the spectrum exponent α."""
+    T0, alpha = check_int("T0", T0, low=10, high=90), check_real("alpha", alpha, low=0.5, high=2)
+    controls = {
+        "T0": widgets.IntSlider(value=T0, min=10, max=90, step=5, description="T0"),
+        "alpha": widgets.FloatSlider(value=alpha, min=0.5, max=2.0, step=0.25, description="α"),
+    }
+    return Dashboard(lambda ax, **v: draw_eigendirection_decay(ax, d=100, n_runs=20, **v), controls)
+
+
+def power_law_dashboard(alpha=2.0, r=0.5, n=1, sigma0=1.0, schedule="fixed"):
+    """Capacity α, source r, generations n, σ0 and the λ schedule (theory at d = 1000, T0 = 2000)."""
+    alpha, r = check_real("alpha", alpha, low=1.25, high=4), check_real("r", r, low=0.25, high=1.5)
     n, sigma0 = check_int("n", n, low=1, high=20), check_real("sigma0", sigma0, low=0.1, high=2)
     check_choice("schedule", schedule, SCHEDULES)
     controls = {
-        "beta": widgets.FloatSlider(value=beta, min=1.25, max=4.0, step=0.25, description="β"),
+        "alpha": widgets.FloatSlider(value=alpha, min=1.25, max=4.0, step=0.25, description="α"),
         "r": widgets.FloatSlider(value=r, min=0.25, max=1.5, step=0.25, description="r"),
         "n": widgets.IntSlider(value=n, min=1, max=20, description="n"),
         "sigma0": widgets.FloatSlider(value=sigma0, min=0.1, max=2.0, step=0.1, description="σ0"),

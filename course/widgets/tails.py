@@ -65,6 +65,21 @@ def _sampled(beta, k, n_items, t_max, seed):
     return grid, tails.sampled_memorizer_curve(grid, p, q, seed=seed)
 
 
+@lru_cache(maxsize=64)
+def _exact_curve(beta, n_items, t_max, num, k=None, pi=None):
+    """Log-spaced ``T`` in [10, t_max] and the exact memoriser error there, for clean data (``k=None``),
+    top-k data, or a fraction ``pi`` of clean data mixed into top-k data. Cached: a dashboard recomputes
+    only the curves whose parameters moved."""
+    p = _law(beta, n_items)
+    q = p if k is None else tails.top_k(p, k)
+    if pi is not None:
+        q = tails.mix(p, q, pi)
+    T = np.logspace(1, np.log10(t_max), num)
+    errors = tails.memorizer_error(T, p, q)
+    T.flags.writeable = errors.flags.writeable = False
+    return T, errors
+
+
 def draw_zipf(ax, *, betas=(1.5, 2.0, 3.0), n_items=1000):
     """The Zipf laws :math:`p_i \\propto i^{-\\beta}` on log-log axes: straight lines of slope :math:`-\\beta`."""
     ranks = np.arange(1, n_items + 1)
@@ -74,14 +89,17 @@ def draw_zipf(ax, *, betas=(1.5, 2.0, 3.0), n_items=1000):
     return ", ".join(f"β={b:g}: p_1={zipf_law(b, n_items)[0]:.3f}" for b in betas)
 
 
-def draw_clean_law(ax, *, beta=2.0, n_items=N_ITEMS, t_max=10**6, seed=0):
-    """The memoriser on clean Zipf data: exact :math:`E(T)`, one sampled curve, and :math:`A_\\beta T^{-c}`."""
-    p = zipf_law(beta, n_items)
-    T = np.logspace(1, np.log10(t_max), 40)
-    grid, sampled = _sampled(float(beta), None, n_items, t_max, seed)
-    theory_vs_simulation(ax, grid, sampled, tails.memorizer_error(T, p), x_theory=T, label="memoriser",
-                         color=COLORS[0])
-    fit = scaling.fit_power_law(T, tails.memorizer_error(T, p), x_min=t_max / 1e3)
+def draw_clean_law(ax, *, beta=2.0, n_items=N_ITEMS, t_max=10**6, t_sample=None, seed=0):
+    """The memoriser on clean Zipf data: exact :math:`E(T)`, one sampled curve, and :math:`A_\\beta T^{-c}`.
+
+    The sampled curve (one stream of draws) stops at ``t_sample`` draws (default ``t_max``); the dashboard
+    uses fewer to redraw fast.
+    """
+    zipf_law(beta, n_items)  # validates beta and n_items
+    T, errors = _exact_curve(float(beta), n_items, t_max, 40)
+    grid, sampled = _sampled(float(beta), None, n_items, min(t_max, t_sample or t_max), seed)
+    theory_vs_simulation(ax, grid, sampled, errors, x_theory=T, label="memoriser", color=COLORS[0])
+    fit = scaling.fit_power_law(T, errors, x_min=t_max / 1e3)
     text = f"β={beta:g}: fitted slope {fit.exponent:.3f} on [{t_max / 1e3:.0e}, {t_max:.0e}]"
     if beta > 1:
         c = tails.exponent(beta)
@@ -98,10 +116,10 @@ def draw_tail_cut(ax, *, beta=2.0, k=100, n_items=N_ITEMS, t_max=10**8, t_sample
     The sampled curve (one stream of draws) stops at ``t_sample`` draws; the dashboard uses fewer to redraw fast.
     """
     p = zipf_law(beta, n_items)
-    T = np.logspace(1, np.log10(t_max), 50)
-    ax.plot(T, tails.memorizer_error(T, p), "--", color=COLORS[0], label="clean data (theory)")
+    T, clean = _exact_curve(float(beta), n_items, t_max, 50)
+    ax.plot(T, clean, "--", color=COLORS[0], label="clean data (theory)")
     grid, sampled = _sampled(float(beta), int(k), n_items, min(t_max, t_sample), seed)
-    theory_vs_simulation(ax, grid, sampled, tails.memorizer_error(T, p, tails.top_k(p, k)), x_theory=T,
+    theory_vs_simulation(ax, grid, sampled, _exact_curve(float(beta), n_items, t_max, 50, int(k))[1], x_theory=T,
                          label=f"top-{k} data", color=COLORS[3])
     plateau = tails.tail_mass(p, k)
     ax.axhline(plateau, color=COLORS[7], lw=0.8, ls=":", label=r"plateau $R_k$")
@@ -179,12 +197,12 @@ def draw_generations(ax, *, mechanism="fresh_inputs", n_generations=20, beta=2.0
 def draw_mixing(ax, *, beta=2.0, k=100, pi=0.05, n_items=N_ITEMS, t_max=10**9):
     """A fraction :math:`\\pi` of real data: plateau at :math:`R_k`, then the decay resumes near :math:`\\pi T \\approx 5k^\\beta`."""
     p = zipf_law(beta, n_items)
-    T = np.logspace(1, np.log10(t_max), 60)
-    cut = tails.top_k(p, k)
+    pi = check_real("pi", pi, low=0, high=1)
     plateau = tails.tail_mass(p, k)
-    ax.plot(T, tails.memorizer_error(T, p), "--", color=COLORS[0], label="clean")
-    ax.plot(T, tails.memorizer_error(T, p, cut), "--", color=COLORS[3], label=f"top-{k} only")
-    errors = tails.memorizer_error(T, p, tails.mix(p, cut, pi))
+    T, clean = _exact_curve(float(beta), n_items, t_max, 60)
+    ax.plot(T, clean, "--", color=COLORS[0], label="clean")
+    ax.plot(T, _exact_curve(float(beta), n_items, t_max, 60, int(k))[1], "--", color=COLORS[3], label=f"top-{k} only")
+    errors = _exact_curve(float(beta), n_items, t_max, 60, int(k), pi)[1]
     ax.plot(T, errors, color=COLORS[2], label=f"π={pi:g} real")
     if pi > 0:
         ax.plot(T, tails.prefactor(beta) * (pi * T) ** -tails.exponent(beta), ":", color=COLORS[2], lw=1,
@@ -232,7 +250,7 @@ def clean_dashboard(beta=2.0):
     """Zipf exponent of the clean memoriser law."""
     beta = check_real("beta", beta, low=1.1, high=5)
     controls = {"beta": widgets.FloatSlider(value=beta, min=1.1, max=5.0, step=0.1, description="β")}
-    return Dashboard(lambda ax, **v: draw_clean_law(ax, **v), controls)
+    return Dashboard(lambda ax, **v: draw_clean_law(ax, t_sample=3 * 10**5, **v), controls)
 
 
 def tail_cut_dashboard(beta=2.0, k=100):
@@ -243,7 +261,7 @@ def tail_cut_dashboard(beta=2.0, k=100):
         "beta": widgets.FloatSlider(value=beta, min=1.5, max=4.0, step=0.25, description="β"),
         "k": widgets.IntSlider(value=k, min=10, max=3000, step=10, description="k"),
     }
-    return Dashboard(lambda ax, **v: draw_tail_cut(ax, t_sample=10**6, **v), controls)
+    return Dashboard(lambda ax, **v: draw_tail_cut(ax, t_sample=3 * 10**5, **v), controls)
 
 
 def generations_dashboard(mechanism="fresh_inputs", n_generations=20):
