@@ -14,7 +14,8 @@ where ``draw(ax)`` draws one figure on a fresh matplotlib Axes (usually one of t
 functions, whose keyword arguments all have defaults, or a ``functools.partial`` of one) and returns its
 one-line state string. Agreement is measured from what the figure shows: every curve pair drawn by
 ``plots.theory_vs_simulation`` with a ``label`` (legend entries "<label> (sim.)" and "<label> (theory)")
-is compared at the simulated points. Keep each ``draw`` under a few seconds.
+is compared at the simulated points. Keep each ``draw`` under a few seconds (a cached experiment that the
+first figure of a topic trains, as in ``lm``, may take longer once).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ def draw_zipf_generations(ax, experiment, workflow="replace", top_p=None, temper
         color = COLORS[min(g, len(COLORS) - 2)]
         ax.plot(_ranks(f.size)[f > 0], f[f > 0], marker="o", ms=2.5, lw=0.8, color=color, label=f"text of gen. {g}")
     finish(ax, xlabel="rank of the word", ylabel="frequency in text", loglog=True,
-           title=f"{workflow}, top-p={top_p:g}, T={temperature:g}")
+           title=f"{workflow}, top-p={top_p:g}, τ={temperature:g}")
     ax.set_ylim(bottom=1e-6)  # words the true text practically never uses would stretch the axis to 1e-9
     last = counts[max(generations)]
     return f"{workflow}: {int((last > 0).sum())} distinct words in the text of generation {max(generations)}"
@@ -76,7 +76,7 @@ def draw_metric(ax, experiment, metric="kl", chains=None, logy=None):
     for workflow, top_p, temperature in chains:
         values = ex.series(metric, workflow, top_p, temperature)
         label = workflow if workflow.startswith("verify") else f"{workflow}, top-p={top_p:g}"
-        ax.plot(gens, values, marker="o", color=_WORKFLOW_COLORS[workflow], label=f"{label}, T={temperature:g}")
+        ax.plot(gens, values, marker="o", color=_WORKFLOW_COLORS[workflow], label=f"{label}, τ={temperature:g}")
     if metric == "tail":
         ax.axhline(ex.runs["truth"]["tail"], ls="--", color=COLORS[7], lw=1, label="true tail mass")
     finish(ax, xlabel="generation", ylabel=_LABELS[metric], logy=metric in ("kl", "tail") if logy is None else logy)
@@ -119,7 +119,7 @@ def draw_decoding(axes, experiment, workflow="replace", top_p=0.9, temperature=1
         note = ""
     except ValueError:  # quick size: the other workflows are cached at the demonstration decoding only
         top_p, temperature = lm.CONFIGS[ex.size]["demo_top_p"], 1.0
-        note = f" ({workflow} cached at top-p={top_p:g}, T=1 only)"
+        note = f" ({workflow} cached at top-p={top_p:g}, τ=1 only)"
     last = ex.runs["generations"][-1]
     draw_zipf_generations(axes[0], ex, workflow, top_p, temperature, generations=(0, last))
     chains = [(workflow, top_p, temperature)]
@@ -131,7 +131,7 @@ def draw_decoding(axes, experiment, workflow="replace", top_p=0.9, temperature=1
     r = ex.chain(workflow, top_p, temperature)
     tail = ex.runs["tail"][r]
     shown = "" if workflow.startswith("verify") else f", top-p={top_p:g}"
-    return (f"{workflow}{shown}, T={temperature:g}{note}: KL gen {last} = {ex.runs['kl'][r][-1]:.3g}, "
+    return (f"{workflow}{shown}, τ={temperature:g}{note}: KL gen {last} = {ex.runs['kl'][r][-1]:.3g}, "
             f"tail kept at gen 3 = {tail[3] / tail[0]:.1%}, words reachable = {ex.runs['survival'][r][-1]}")
 
 
@@ -148,6 +148,27 @@ def lm_dashboard(experiment=None):
     controls = {
         "workflow": widgets.Dropdown(options=list(lm.WORKFLOWS), value="replace", description="workflow"),
         "top_p": widgets.SelectionSlider(options=list(cfg["top_ps"]), value=0.9, description="top-p"),
-        "temperature": widgets.SelectionSlider(options=list(cfg["temperatures"]), value=1.0, description="T"),
+        "temperature": widgets.SelectionSlider(options=list(cfg["temperatures"]), value=1.0, description="τ"),
     }
     return Dashboard(lambda axes, **v: draw_decoding(axes, ex, **v), controls, ncols=2, width=10.5)
+
+
+def _quick_experiment():
+    return lm.run_experiment("quick", progress=False)  # cached: the first call trains (tens of seconds)
+
+
+def _draw_key_language(ax):
+    return draw_language(ax, _quick_experiment())
+
+
+def _draw_key_kl(ax):
+    ex = _quick_experiment()
+    top_p = lm.CONFIGS[ex.size]["demo_top_p"]
+    return draw_metric(ax, ex, "kl", [(workflow, top_p, 1.0) for workflow in lm.WORKFLOWS])
+
+
+# The module's key figures for `python -m course reproduce`: (name, draw(ax)).
+KEY_FIGURES = [
+    ("language_zipf", _draw_key_language),
+    ("kl_by_workflow", _draw_key_kl),
+]
