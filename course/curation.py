@@ -149,7 +149,7 @@ def linear_keep_rates(m, threshold=0.0):
     m : float or array_like
         Projection of the class mean on the verifier's unit direction.
     threshold : float or array_like
-        Margin the verifier demands.
+        Threshold γ the verifier demands of y' <v, x>.
     """
     m = np.asarray(check_array("m", m) if np.ndim(m) else check_real("m", m))
     threshold = np.asarray(check_array("threshold", threshold) if np.ndim(threshold) else check_real("threshold", threshold))
@@ -169,7 +169,7 @@ def linear_verifier_keep(x, y_syn, v, threshold=0.0):
     v : array_like, shape (k,)
         The verifier's direction (normalised here).
     threshold : float
-        Margin.
+        Threshold γ the verifier demands of y' <v, x>.
     """
     x = check_array("x", x, ndim=2)
     y_syn = check_array("y_syn", y_syn, ndim=1)
@@ -480,7 +480,7 @@ def simulate_linear_verifier(n, p, theta, *, threshold=0.0, d=100, mu_norm=2.0, 
     theta : float
         Angle between the verifier's direction and ``mu``, in radians.
     threshold : float
-        Margin.
+        Threshold γ the verifier demands of y' <v, x>.
     d, mu_norm, learner, errors, n_reps, seed
         As in :func:`simulate_selection`.
     """
