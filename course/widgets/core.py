@@ -20,8 +20,37 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from .._validate import check_int
+from ..controls import Choice, Slider
 
-__all__ = ["Dashboard"]
+__all__ = ["Dashboard", "make_control"]
+
+#: Wide enough to hit every value of a 60-600 step slider with a mouse; the readout stays editable.
+SLIDER_LAYOUT = {"width": "420px"}
+_STYLE = {"description_width": "initial"}
+
+
+def make_control(spec, value=None):
+    """The ipywidgets control for a :class:`~course.controls.Slider` or :class:`~course.controls.Choice`.
+
+    ``value`` (default: the spec's default) is validated by the spec, so the control and the validation can
+    never disagree. Numeric choices become a selection slider, other choices a dropdown.
+    """
+    if not isinstance(spec, (Slider, Choice)):
+        raise TypeError(f"spec must be a course.controls Slider or Choice, got {type(spec).__name__}.")
+    value = spec.default if value is None else spec.validate(value)
+    common = dict(description=spec.label, style=_STYLE)
+    if isinstance(spec, Choice):
+        if spec.numeric:
+            return widgets.SelectionSlider(options=list(spec.options), value=value,
+                                           layout=widgets.Layout(**SLIDER_LAYOUT), **common)
+        return widgets.Dropdown(options=list(spec.options), value=value, **common)
+    if not spec.on_grid(value):
+        raise ValueError(f"{spec.name} must be a value of its slider ({spec.low} to {spec.high} in steps of "
+                         f"{spec.step}), got {value}.")
+    cls = widgets.IntSlider if spec.integer else widgets.FloatSlider
+    extra = {} if spec.integer else {"readout_format": f".{spec.decimals}f"}
+    return cls(value=value, min=spec.low, max=spec.high, step=spec.step, layout=widgets.Layout(**SLIDER_LAYOUT),
+               **extra, **common)
 
 
 def _blank(ax):
