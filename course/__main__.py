@@ -2,13 +2,15 @@
 
 Commands
 --------
-build [--check]      write nbgrader metadata into solutions/ and regenerate notebooks/ (``--check``: exit 1
-                     when either is out of date)
+build [NB...]        write nbgrader metadata into solutions/ and regenerate notebooks/ (all, or the given
+                     ones); a learner's edited notebook is never overwritten (``--force`` moves it to
+                     notebooks/my-edits/ first); ``--check [--strict]``: exit 1 when anything is out of date
 execute PATH...      execute solution notebooks in place (outputs kept, widget state not stored)
 check-env            print versions, thread settings and whether widgets can render
 bench [ARGS]         run the benchmark (benchmarks/bench.py; ``bench --help`` for its options)
 reproduce OUTDIR     redraw every topic's key figures as PNG, with a theory-vs-simulation report
-lab DIR NB...        lay out an nbgrader course folder whose assignment is the given notebooks
+lab DIR NB...        lay out an nbgrader course folder whose assignment is the given notebooks (``--graded``
+                     for a graded lab; never overwrites a file the instructor edited)
 points [NB...]       print the points of each notebook's graded exercises (a Markdown table)
 
 Every command has ``--help``.
@@ -27,54 +29,61 @@ from . import check_environment
 
 
 def _build(args):
-    doc = build_module.points_doc()
-    if args.check:
-        unannotated = build_module.unannotated_solutions()
-        stale = build_module.stale_notebooks()
-        if doc and doc[0].read_text() != doc[1]:
-            stale.append(doc[0])
-        for title, paths in (("solutions/ lack their nbgrader metadata (or hidden test cells):", unannotated),
-                             ("notebooks/ (or the points table of docs/) is out of date with solutions/:", stale)):
-            if paths:
-                print(title)
-                for path in paths:
-                    print(f"  {path.relative_to(build_module.ROOT)}")
-        if unannotated or stale:
-            print("Run `python -m course build` and commit the result.")
-            return 1
-        print("solutions/ carry their nbgrader metadata and notebooks/ is up to date with them.")
-        return 0
-    written = build_module.annotate_solutions() + build_module.build()
-    if doc and doc[0].read_text() != doc[1]:
-        doc[0].write_text(doc[1])
-        written.append(doc[0])
-    for path in written:
-        print(f"wrote {path.relative_to(build_module.ROOT)}")
-    print(f"{len(written)} file(s) written." if written else "solutions/, notebooks/ and docs/ were already up to date.")
-    return 0
+    return build_module.run(names=args.notebooks or None, check_only=args.check, strict=args.strict,
+                            force=args.force)
 
 
 def _solution_paths(names):
-    """Resolve notebook arguments: a path, a file name, or a number such as ``01``."""
+    """Resolve notebook arguments: a path, a file name or stem, or a notebook number such as ``1`` or ``01``.
+
+    A number matches the notebook with exactly that number (``1`` is ``01_...``, never ``10_...``); a name
+    matches a file name or stem exactly, or else the start of exactly one stem.
+    """
+    solutions = sorted((build_module.ROOT / "solutions").glob("*.ipynb"))
     paths = []
     for name in names:
         path = Path(name)
-        if not path.is_file():
-            matches = sorted((build_module.ROOT / "solutions").glob(f"{name}*.ipynb"))
-            if len(matches) != 1:
-                raise ValueError(f"notebook {name!r} is neither a file nor the start of exactly one name in solutions/.")
-            path = matches[0]
-        paths.append(path)
+        if path.is_file():
+            paths.append(path)
+            continue
+        text = str(name).removesuffix(".ipynb")
+        if text.isdigit():
+            matches = [p for p in solutions if p.stem.split("_", 1)[0].isdigit() and int(p.stem.split("_", 1)[0]) == int(text)]
+        else:
+            matches = [p for p in solutions if p.stem == text] or [p for p in solutions if p.stem.startswith(text)]
+        if len(matches) != 1:
+            found = f"it matches {', '.join(p.name for p in matches)}" if matches else "it matches none"
+            raise ValueError(f"notebook {name!r} must be a file, a notebook number (e.g. 1 or 01) or the start of "
+                             f"exactly one name in solutions/; {found}.")
+        paths.append(matches[0])
     return paths
 
 
 def _lab(args):
     from . import grading
 
-    written = grading.make_lab(args.dir, _solution_paths(args.notebooks), assignment=args.assignment,
-                               kernel_python=args.kernel_python)
-    for path in written:
+    allow = {}
+    for item in args.allow or ():
+        exercise, sep, dotted = item.partition("=")
+        if not sep or not exercise or not dotted:
+            raise ValueError(f"--allow takes EXERCISE=course.module.function, got {item!r}.")
+        allow.setdefault(exercise, []).append(dotted)
+    layout = grading.make_lab(args.dir, _solution_paths(args.notebooks), assignment=args.assignment,
+                              kernel_python=args.kernel_python, graded=args.graded, seed=args.seed,
+                              own_implementation=args.own_implementation, allow=allow,
+                              replace_edited=args.replace_edited)
+    for path in layout.written:
         print(f"wrote {path}")
+    for path in layout.unchanged:
+        print(f"unchanged {path}")
+    for path, aside in layout.set_aside.items():
+        print(f"set aside your edited {path} as {aside}")
+    for path in layout.kept:
+        print(f"kept {path}: it was edited since `lab` wrote it (or `lab` did not write it), so it was not "
+              f"overwritten; --replace-edited sets it aside and writes the course's version.")
+    if layout.seed is not None:
+        print(f"graded mode: hidden tests use seed {layout.seed} (kept in {Path(args.dir) / 'source'}, "
+              f"not released to students).")
     print(f"Next: cd {args.dir} && nbgrader generate_assignment {args.assignment} (see docs/instructors.md).")
     return 0
 
@@ -128,8 +137,14 @@ def main(argv=None):
         "build", help="write nbgrader metadata into solutions/ and regenerate notebooks/",
         description="Write nbgrader's cell metadata and hidden test cells into solutions/ (idempotent), then "
                     "regenerate notebooks/: what `nbgrader generate_assignment` would release, without outputs.")
+    build_parser.add_argument("notebooks", metavar="NB", nargs="*",
+                              help="only these notebooks: paths, names or their start, e.g. 01 05_neural (default: all)")
     build_parser.add_argument("--check", action="store_true",
                               help="only check; exit 1 if solutions/ lack their metadata or notebooks/ is stale")
+    build_parser.add_argument("--strict", action="store_true",
+                              help="with --check: also fail on edited, run or extra notebooks (CI on a fresh clone)")
+    build_parser.add_argument("--force", action="store_true",
+                              help="also rewrite edited notebooks, after moving each to notebooks/my-edits/")
     build_parser.set_defaults(func=_build)
     execute_parser = commands.add_parser("execute", help="execute solution notebooks in place")
     execute_parser.add_argument("paths", nargs="+", help="notebooks to execute, e.g. solutions/01_*.ipynb")
@@ -158,6 +173,19 @@ def main(argv=None):
     lab_parser.add_argument("--kernel-python", metavar="PYTHON", default=None,
                             help="run the notebooks with this Python (one with the course installed) when nbgrader "
                                  "lives in another environment, e.g. .venv/bin/python")
+    lab_parser.add_argument("--graded", action="store_true",
+                            help="graded mode: hidden tests with your seed, the own-implementation rule, short "
+                                 "hints and no direction for widget readings (docs/instructors.md)")
+    lab_parser.add_argument("--seed", type=int, default=None,
+                            help="graded mode: the seed of the hidden tests' data (default: drawn at random)")
+    lab_parser.add_argument("--own-implementation", choices=("fail", "report", "off"), default="fail",
+                            help="graded mode: an answer that calls the course's own implementation gets no "
+                                 "points (fail, default), is only reported to the grader (report), or is allowed (off)")
+    lab_parser.add_argument("--allow", action="append", metavar="EXERCISE=course.module.function",
+                            help="graded mode: let answers to EXERCISE call this course function (repeatable)")
+    lab_parser.add_argument("--replace-edited", action="store_true",
+                            help="set aside (under DIR/set-aside/) files you edited since `lab` wrote them, and "
+                                 "write the course's version; by default they are kept as they are")
     lab_parser.set_defaults(func=_lab)
     points_parser = commands.add_parser("points", help="print the points of each notebook's graded exercises",
                                         description="Print a Markdown table of graded exercises and points.")

@@ -10,22 +10,39 @@ Two steps, both nbgrader's semantics (see ``course.grading``):
    outputs, execution counts, widget state and nbval's output pins dropped and the metadata normalised, so
    that a rebuild of unchanged sources gives byte-identical files.
 
-``python -m course build`` runs both; ``--check`` fails when either would change a file.
+``python -m course build [NB...]`` runs both (for the given notebooks only, when named); ``--check`` fails
+when either would change a file.
+
+**A learner's work is never overwritten.** The build keeps, in ``notebooks/.generated.json``, a fingerprint
+of the cell sources it wrote for each notebook. A learner notebook whose sources match neither that
+fingerprint nor the new build has been edited (answers typed in): the build leaves it as it is and says so;
+``--force`` first moves it to ``notebooks/my-edits/`` (the printed line says where). A notebook that was only
+run (outputs saved, sources unchanged) is left alone too. ``--check`` reports both without failing, except
+with ``--strict`` (what CI uses on a fresh clone, where any difference is a mistake to fix).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from . import grading
 
-__all__ = ["ROOT", "POINTS_DOC", "strip_solutions", "learner_notebook", "annotate_solutions",
-           "unannotated_solutions", "build", "stale_notebooks", "points_doc", "execute"]
+__all__ = ["ROOT", "POINTS_DOC", "MANIFEST", "EDITS_DIR", "strip_solutions", "learner_notebook",
+           "annotate_solutions", "unannotated_solutions", "build", "stale_notebooks", "notebook_states",
+           "check", "run", "points_doc", "execute", "select", "sources_fingerprint", "BuildReport"]
 
 ROOT = Path(__file__).resolve().parent.parent
 POINTS_DOC = Path("docs") / "instructors.md"  # holds the generated table of points per notebook
+MANIFEST = Path("notebooks") / ".generated.json"  # fingerprints of the cell sources the last build wrote
+EDITS_DIR = Path("notebooks") / "my-edits"  # where ``build --force`` sets a learner's edited notebook aside
 strip_solutions = grading.replace_solution_regions
 
 
@@ -41,59 +58,277 @@ def _render(nb):
     return nbformat.writes(nb) + "\n"
 
 
-def _targets(root):
+def _targets(root, names=None):
     if not (root / "solutions").is_dir():
         raise ValueError(f"root must be a course folder with a solutions/ subfolder, got {root}.")
     solutions = sorted((root / "solutions").glob("*.ipynb"))
+    if names is not None:
+        solutions = select(names, root)
     return {root / "notebooks" / path.name: path for path in solutions}
+
+
+def select(names, root=ROOT):
+    """Resolve notebook names to solution notebooks: a path, a file name or its start (``01``, ``01_recursive``).
+
+    Raises ``ValueError`` for a name that matches no notebook, or more than one.
+    """
+    root = Path(root)
+    if isinstance(names, (str, Path)):
+        raise TypeError(f"names must be a list of notebook names, got the single {type(names).__name__} {names!r}.")
+    chosen = []
+    for name in names:
+        if not isinstance(name, (str, Path)):
+            raise TypeError(f"each notebook name must be a string or a path, got {name!r}.")
+        stem = Path(name).name.removesuffix(".ipynb")
+        matches = sorted((root / "solutions").glob(f"{stem}*.ipynb")) if stem else []
+        exact = [path for path in matches if path.stem == stem]
+        if len(exact) == 1 or len(matches) == 1:
+            chosen.append((exact or matches)[0])
+        else:
+            found = ", ".join(path.name for path in matches) or "none"
+            raise ValueError(f"notebook {str(name)!r} must name exactly one notebook of solutions/ (matches: {found}).")
+    return sorted(set(chosen))
+
+
+def sources_fingerprint(nb):
+    """SHA-256 of a notebook's cell types and sources: what a learner edits (outputs and metadata excluded)."""
+    if isinstance(nb, (str, Path)):
+        nb = nbformat.read(nb, 4)
+    cells = [[cell.cell_type, cell.source] for cell in nb.cells]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+
+
+def _read_manifest(root):
+    try:
+        data = json.loads((root / MANIFEST).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_manifest(root, updates):
+    manifest = _read_manifest(root)
+    manifest.update(updates)
+    text = json.dumps(dict(sorted(manifest.items())), indent=1) + "\n"
+    path = root / MANIFEST
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
 
 
 def _learner_text(source):
     return _render(learner_notebook(grading.annotate(nbformat.read(source, 4))))
 
 
-def unannotated_solutions(root=ROOT):
+def unannotated_solutions(root=ROOT, names=None):
     """List the solution notebooks whose nbgrader metadata or hidden test cells are missing or out of date."""
-    return [source for source in _targets(Path(root)).values()
+    return [source for source in _targets(Path(root), names).values()
             if grading.annotate(nb := nbformat.read(source, 4)) != nb]
 
 
-def annotate_solutions(root=ROOT):
+def annotate_solutions(root=ROOT, names=None):
     """Write nbgrader's metadata and hidden test cells into ``solutions/`` (``grading.annotate``).
 
-    Only notebooks that change are rewritten (outputs kept); returns their paths.
+    Only notebooks that change are rewritten (outputs kept); returns their paths. ``names``: only these.
     """
     written = []
-    for source in unannotated_solutions(root):
+    for source in unannotated_solutions(root, names):
         nbformat.write(grading.annotate(nbformat.read(source, 4)), source)
         written.append(source)
     return written
 
 
-def stale_notebooks(root=ROOT):
-    """List the learner notebooks that are missing, out of date or without a source in ``solutions/``."""
-    root = Path(root)
-    targets = _targets(root)
-    stale = [target for target, source in targets.items()
-             if not target.exists() or target.read_text() != _learner_text(source)]
-    extra = [path for path in sorted((root / "notebooks").glob("*.ipynb")) if path not in targets]
-    return stale + extra
+@dataclass
+class BuildReport:
+    """What a build (or a check) found, notebook by notebook; every list holds paths."""
+
+    written: list = field(default_factory=list)  # files written (notebooks, solutions' metadata, docs)
+    stale: list = field(default_factory=list)  # out of date and not edited: the build rewrites them
+    edited: list = field(default_factory=list)  # a learner's edits: left alone
+    set_aside: list = field(default_factory=list)  # (edited notebook, where it was moved by --force)
+    run: list = field(default_factory=list)  # sources up to date, outputs saved: left alone
+    extra: list = field(default_factory=list)  # in notebooks/ without a source in solutions/
+    unannotated: list = field(default_factory=list)  # solutions/ without their nbgrader metadata
 
 
-def build(root=ROOT):
-    """Write ``notebooks/`` from the (annotated) ``solutions/``; return the paths written.
+def notebook_states(root=ROOT, names=None):
+    """Classify each learner notebook: ``{path: state}`` with state one of
 
-    The solutions are annotated in memory; :func:`annotate_solutions` writes that annotation to disk.
+    "current" (as the build would write it), "missing", "stale" (out of date, not edited: safe to rewrite),
+    "run" (same sources as the build, outputs or metadata saved by Jupyter), "edited" (its sources match
+    neither the last build's fingerprint nor the new build: a learner's work).
     """
     root = Path(root)
-    (root / "notebooks").mkdir(exist_ok=True)
-    written = []
-    for target, source in _targets(root).items():
+    manifest = _read_manifest(root)
+    states = {}
+    for target, source in _targets(root, names).items():
+        if not target.exists():
+            states[target] = "missing"
+            continue
         text = _learner_text(source)
-        if not target.exists() or target.read_text() != text:
-            target.write_text(text)
-            written.append(target)
+        current = target.read_text()
+        if current == text:
+            states[target] = "current"
+            continue
+        try:
+            have = sources_fingerprint(nbformat.reads(current, 4))
+        except Exception:  # not a readable notebook: treat it as somebody's work, never overwrite it
+            states[target] = "edited"
+            continue
+        if have == sources_fingerprint(nbformat.reads(text, 4)):
+            states[target] = "run"
+        elif have in (manifest.get(target.name), _committed_fingerprint(root, target)):
+            states[target] = "stale"
+        else:
+            states[target] = "edited"
+    return states
+
+
+def _committed_fingerprint(root, path):
+    """The sources fingerprint of ``path`` as committed in git (HEAD), or ``None`` (no git, not tracked)."""
+    import subprocess
+
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+        shown = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{relative}"], capture_output=True,
+                               text=True, timeout=30)
+        return sources_fingerprint(nbformat.reads(shown.stdout, 4)) if shown.returncode == 0 else None
+    except Exception:
+        return None
+
+
+def _extra(root):
+    targets = _targets(root)
+    return [path for path in sorted((root / "notebooks").glob("*.ipynb")) if path not in targets]
+
+
+def stale_notebooks(root=ROOT, *, strict=None):
+    """List the learner notebooks that a build must (re)write: missing or out of date.
+
+    With ``strict`` (what CI checks; the default where the environment variable ``CI`` is set) notebooks that
+    differ in any way count, and so do notebooks without a source in ``solutions/``; without it a learner's
+    edited or merely run notebooks and their own extra notebooks are not counted (they are never overwritten).
+    """
+    root = Path(root)
+    strict = bool(os.environ.get("CI")) if strict is None else strict
+    bad = {"missing", "stale"} | ({"run", "edited"} if strict else set())
+    stale = [path for path, state in notebook_states(root).items() if state in bad]
+    return stale + (_extra(root) if strict else [])
+
+
+def check(root=ROOT, *, strict=False, names=None):
+    """What ``build --check`` reports, without writing anything: a :class:`BuildReport` and whether it passes.
+
+    Returns ``(ok, report)``. Without ``strict`` a learner's edited or run notebooks are reported, not failed.
+    """
+    root = Path(root)
+    report = BuildReport()
+    report.unannotated = unannotated_solutions(root, names)
+    for path, state in notebook_states(root, names).items():
+        if state in ("missing", "stale"):
+            report.stale.append(path)
+        elif state == "edited":
+            report.edited.append(path)
+        elif state == "run":
+            report.run.append(path)
+    if names is None:
+        report.extra = _extra(root)
+        doc = points_doc(root)
+        if doc and doc[0].read_text() != doc[1]:
+            report.stale.append(doc[0])
+    failing = report.unannotated + report.stale + ((report.edited + report.run + report.extra) if strict else [])
+    return not failing, report
+
+
+def build(root=ROOT, names=None, *, force=False, report=None):
+    """Write ``notebooks/`` from the (annotated) ``solutions/``; return the paths written.
+
+    ``names`` limits the build to those notebooks (see :func:`select`). The solutions are annotated in
+    memory; :func:`annotate_solutions` writes that annotation to disk. A notebook with a learner's edits is
+    left as it is, unless ``force``: then it is first moved to ``notebooks/my-edits/NAME-<UTC time>.ipynb``.
+    A notebook that was only run (sources as the build would write them) is rewritten only with ``force``.
+    Pass a :class:`BuildReport` as ``report`` to learn what was left alone or set aside.
+    """
+    root = Path(root)
+    report = BuildReport() if report is None else report
+    (root / "notebooks").mkdir(exist_ok=True)
+    written, fingerprints = [], {}
+    states = notebook_states(root, names)
+    for target, source in _targets(root, names).items():
+        text = _learner_text(source)
+        fingerprints[target.name] = sources_fingerprint(nbformat.reads(text, 4))
+        state = states[target]
+        if state == "current":
+            continue
+        if state in ("edited", "run") and not force:
+            (report.edited if state == "edited" else report.run).append(target)
+            continue
+        if state == "edited":
+            aside = root / EDITS_DIR / f"{target.stem}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.ipynb"
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(target, aside)
+            report.set_aside.append((target, aside))
+        target.write_text(text)
+        written.append(target)
+    _write_manifest(root, fingerprints)
+    report.written += written
     return written
+
+
+def run(root=ROOT, names=None, *, check_only=False, strict=False, force=False, out=print):
+    """``python -m course build``: annotate, build and regenerate the points table; print what happened.
+
+    Returns the exit status: 0, or 1 when ``check_only`` finds something out of date.
+    """
+    root = Path(root)
+
+    def rel(path):
+        try:
+            return path.relative_to(root)
+        except ValueError:
+            return path
+
+    if check_only:
+        ok, report = check(root, strict=strict, names=names)
+        sections = [("solutions/ lack their nbgrader metadata (or hidden test cells):", report.unannotated),
+                    ("notebooks/ (or the points table of docs/) is out of date with solutions/:", report.stale)]
+        if strict:
+            sections += [("notebooks/ differ from what the build writes (edited, or run with outputs saved):",
+                          report.edited + report.run),
+                         ("notebooks/ without a source in solutions/:", report.extra)]
+        for title, paths in sections:
+            if paths:
+                out(title)
+                for path in paths:
+                    out(f"  {rel(path)}")
+        if not strict and (report.edited or report.run):
+            out(f"{len(report.edited) + len(report.run)} notebook(s) in notebooks/ hold your own edits or outputs "
+                f"and were left out of the check: " + ", ".join(p.name for p in report.edited + report.run) + ".")
+        if not ok:
+            out("Run `python -m course build` and commit the result." if not (strict and (report.edited or report.run))
+                else "Run `python -m course build --force` (edited notebooks are moved to notebooks/my-edits/) "
+                     "and commit the result.")
+            return 1
+        out("solutions/ carry their nbgrader metadata and notebooks/ is up to date with them.")
+        return 0
+    report = BuildReport()
+    written = annotate_solutions(root, names)
+    written += build(root, names, force=force, report=report)
+    doc = points_doc(root) if names is None or written else None
+    if doc and doc[0].read_text() != doc[1]:
+        doc[0].write_text(doc[1])
+        written.append(doc[0])
+    for path in written:
+        out(f"wrote {rel(path)}")
+    for target, aside in report.set_aside:
+        out(f"moved your edited {rel(target)} to {rel(aside)} (your answers are there), then wrote the new version")
+    for path in report.edited:
+        out(f"left {rel(path)} as it is: it holds your own edits. To get the new version, run "
+            f"`python -m course build --force {path.stem[:2]}`: your version is first moved to {EDITS_DIR}/.")
+    for path in report.run:
+        out(f"left {rel(path)} as it is: same cells as the new build, with your outputs "
+            f"(`--force` rewrites it without them).")
+    out(f"{len(written)} file(s) written." if written else "solutions/, notebooks/ and docs/ were already up to date.")
+    return 0
 
 
 def points_doc(root=ROOT):

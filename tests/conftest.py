@@ -1,5 +1,14 @@
-"""Shared test configuration: a non-interactive matplotlib backend and the notebook lists."""
+"""Shared test configuration: a non-interactive matplotlib backend, the notebook lists and the CI matrix marks.
 
+Every test in a file that imports PyTorch (directly or through a course module that does) is marked ``torch``;
+every test of a numpy science module is marked ``science``. ``make test`` runs the whole suite once on the
+machine's own CPU code paths, then the ``torch`` tests again under ``ATEN_CPU_CAPABILITY=default`` and
+``avx2`` and the ``science`` tests with numpy's SIMD dispatch switched off (``NPY_DISABLE_CPU_FEATURES``),
+so that a result tuned on one CPU is checked on the code paths of others (issue 13 §1). Where torch is not
+installed, the files that need it are not collected.
+"""
+
+import ast
 import importlib.util
 import os
 from pathlib import Path
@@ -11,6 +20,62 @@ matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
+SCIENCE_FILES = {"test_recursive.py", "test_tails.py", "test_regression.py", "test_curation.py", "test_scaling.py"}
+
+
+def _imports(path):
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module if node.level == 0 else "course." + node.module if node.module else "course"
+            names.add(base)
+            names |= {f"{base}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _torch_modules():
+    """The course modules that import torch at the top, directly or through another course module."""
+    modules = {}
+    for path in (ROOT / "course").rglob("*.py"):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        tree = ast.parse(path.read_text())
+        top = set()
+        for node in tree.body:  # top-level imports only: a lazy import inside a function does not count
+            if isinstance(node, ast.Import):
+                top |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+                for _ in range(node.level - 1):
+                    package = package.rpartition(".")[0]
+                base = node.module if node.level == 0 else ".".join(filter(None, [package, node.module]))
+                top.add(base)
+                top |= {f"{base}.{alias.name}" for alias in node.names}
+        modules[name] = top
+    needs = {name for name, top in modules.items() if any(t == "torch" or t.startswith("torch.") for t in top)}
+    while True:
+        more = {name for name, top in modules.items() if name not in needs and top & needs}
+        if not more:
+            return needs
+        needs |= more
+
+
+TORCH_MODULES = _torch_modules()
+TORCH_FILES = {path.name for path in (ROOT / "tests").glob("test_*.py")
+               if any(n == "torch" or n.startswith("torch.") or n in TORCH_MODULES for n in _imports(path))}
+collect_ignore = [] if importlib.util.find_spec("torch") else sorted(TORCH_FILES)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        name = item.path.name
+        if name in TORCH_FILES:
+            item.add_marker(pytest.mark.torch)
+        if name in SCIENCE_FILES:
+            item.add_marker(pytest.mark.science)
+
+
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 LEARNER = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

@@ -37,7 +37,11 @@ def test_not_implemented_means_not_attempted():
     (lambda x: x**3, "Case 1 of 2: square(x=2) returned 8; expected 4"),
     (lambda x: np.full(5, 1.0) if np.ndim(x) else 4.0, "returned shape (5,); expected an array of shape (3,)"),
     (lambda x: np.nan, "returned NaN"),
-    (lambda x: "four", "expected a number or an array of numbers"),
+    (lambda x: "four", "returned the text 'four' (a str); return the number itself, not a string"),
+    (lambda x: str(x**2), "return the number itself, not a string"),
+    (lambda x: None, "returned None: did you forget the `return` statement?"),
+    (lambda x: (x**2, None), "did you forget the `return` statement?"),
+    (lambda x: [1, 2] if np.ndim(x) == 0 else x**2, "expected a single number"),
     (lambda x: 1 / 0, "raised ZeroDivisionError"),
     (lambda: 4.0, "raised TypeError"),
     (4.0, "expected a function"),
@@ -66,13 +70,122 @@ def test_a_slow_function_is_stopped():
     assert "did not finish within 0.3 s" in feedback.message
 
 
-def test_printed_output_does_not_flood_the_notebook(capsys):
+def test_printed_output_is_shown_but_does_not_flood_the_notebook(capsys):
     def chatty(x):
-        print("debug " * 10_000)
+        for i in range(1000):
+            print("debug " * 100, i)
         return x**2
 
     assert check_function("square", chatty, CASES)
-    assert capsys.readouterr().out == ""
+    out = capsys.readouterr().out
+    assert out.startswith("Your function printed") and "debug" in out and "more lines" in out
+    assert len(out) < 1500
+
+
+def test_the_learners_prints_are_shown_with_the_failing_case(capsys):
+    def buggy(x):
+        print("x is", x)
+        return x**3
+
+    feedback = check_function("square", buggy, CASES)
+    assert not feedback and feedback.printed == "x is 2.0"
+    assert "Your function printed (case 1):\nx is 2.0" in capsys.readouterr().out
+
+
+def test_a_function_that_forgets_return_is_told_so_not_nan():
+    def no_return(x):
+        y = x**2  # noqa: F841
+
+    feedback = check_function("square", no_return, CASES)
+    assert "forget the `return`" in feedback.message and "NaN" not in feedback.message
+    custom = check_function("square", no_return, [Case({"x": 2.0}, lambda got: "wrong" if got != 4 else None)])
+    assert "forget the `return`" in custom.message
+
+
+def test_sys_exit_in_learner_code_does_not_escape():
+    import sys
+
+    for call in (lambda x: sys.exit(), lambda x: exit(3), lambda x: sys.exit("bye")):
+        feedback = check_function("square", call, CASES)
+        assert feedback.status == "incorrect" and "sys.exit()" in feedback.message
+
+
+def test_a_bare_except_cannot_catch_the_time_limit():
+    def stubborn(x):
+        deadline = time.perf_counter() + 3
+        while time.perf_counter() < deadline:
+            try:
+                time.sleep(0.01)
+            except:  # noqa: E722  (what a learner might write)
+                pass
+        return x**2
+
+    start = time.perf_counter()
+    feedback = check_function("square", stubborn, CASES, time_limit=0.3)
+    assert time.perf_counter() - start < 2
+    assert "did not finish within 0.3 s" in feedback.message
+
+
+def test_a_long_numpy_loop_cannot_defeat_the_time_limit():
+    def heavy(x):
+        a = np.ones((1500, 1500))
+        for _ in range(10_000):
+            a = a @ a / 1500  # C code (BLAS) that holds no Python lock
+        return x**2
+
+    start = time.perf_counter()
+    feedback = check_function("square", heavy, CASES, time_limit=0.3)
+    assert time.perf_counter() - start < 3
+    assert "did not finish" in feedback.message
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda x: x.sort(), lambda x: x.__imul__(2), lambda x: x.__setitem__(0, 5.0), lambda x: np.log(x + 1, out=x)])
+def test_a_function_that_changes_its_input_fails(mutate):
+    def sneaky(x):
+        result = np.asarray(x) ** 2
+        if isinstance(x, np.ndarray):
+            mutate(x)
+        return result
+
+    feedback = check_function("square", sneaky, [Case({"x": np.array([3.0, 1.0, 2.0])}, np.array([9.0, 1, 4]))])
+    assert feedback.status == "incorrect" and "changed its input x in place" in feedback.message
+
+
+def test_random_generators_and_models_may_change_state():
+    def draws(rng, model):
+        model.calls += 1
+        return rng.normal(size=3).shape[0]
+
+    class Model:
+        calls = 0
+
+    case = Case({"rng": np.random.default_rng(0), "model": Model()}, 3.0)
+    assert check_function("draws", draws, [case])
+
+
+def test_widget_answers_that_print_instead_of_returning_are_told_so(capsys):
+    def printer():
+        print(220)
+
+    feedback = check_value("m_half", printer, 220, atol=10)
+    assert feedback.status == "incorrect" and "printed its answer but returned None" in feedback.message
+    assert "220" in capsys.readouterr().out  # the learner's own print is shown
+    silent = check_value("m_half", lambda: None, 220, atol=10)
+    assert silent.status == "incorrect" and "forget the `return`" in silent.message
+    assert check_value("m_half", lambda: sys_exit_like(), 220).status == "incorrect"
+    assert "not a string" in check_value("m_half", lambda: "220", 220).message
+
+
+def sys_exit_like():
+    raise SystemExit(0)
+
+
+def test_a_near_answer_is_told_the_exact_reading():
+    near = check_value("m_half", 215, 220, atol=10)
+    assert near and "close enough; the exact reading is 220" in near.message
+    exact = check_value("m_half", 220, 220, atol=10)
+    assert exact and "close enough" not in exact.message
 
 
 def test_long_values_are_shortened():
@@ -94,7 +207,7 @@ def test_check_value_says_too_high_or_too_low_but_never_the_answer():
     assert "too low" in low.message and "220" not in low.message
     assert check_value("m_half", 215, 220, atol=10)
     assert check_value("m_half", None, 220).status == "todo"
-    assert "single number" in check_value("m_half", "220", 220).message
+    assert "not a string" in check_value("m_half", "220", 220).message
     assert "finite" in check_value("m_half", float("nan"), 220).message
 
 

@@ -1,34 +1,50 @@
 """The checker machinery: run a learner's function on a few cases and answer in one short paragraph.
 
-A checker never raises and never floods the notebook: ``NotImplementedError`` means "not attempted yet",
-any other exception, a wrong type or shape, NaN or a time-out becomes feedback naming the first failing
-case, what was expected and what came back. The expected values always come from the course's own
-reference functions, so a checker never holds a hard-coded answer.
+A checker never raises, never passes a wrong answer and never floods the notebook:
+
+- ``NotImplementedError`` means "not attempted yet";
+- any other exception (``sys.exit()`` included), a wrong type or shape, a string where a number is due,
+  ``None`` (a forgotten ``return``), NaN, a changed input argument or a time-out becomes feedback naming the
+  first failing case, what was expected and what came back;
+- what the learner's function prints is shown (its first lines), under the verdict's case.
+
+The learner's function runs in a worker thread that the checker waits for at most ``time_limit`` seconds,
+so neither a bare ``except:`` nor a long loop in numpy can hold the notebook: the time limit is not an
+exception the learner's code could catch. (A loop inside a C function that never releases Python's lock,
+such as ``sum(range(10**12))``, cannot be interrupted in-process by anything; numpy's loops release it.)
+The expected values always come from the course's own reference functions, so a checker never holds a
+hard-coded answer.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
+import ctypes
 import io
-import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe"]
+__all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value"]
 
 _MAX_CHARS = 160  # longest representation of a value shown in feedback
+_MAX_PRINTED_LINES = 8  # lines of the learner's own printed output shown with a verdict
+_MAX_PRINTED_CHARS = 600
 
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict of a checker: ``status`` is "correct", "incorrect" or "todo"; truthy only when correct."""
+    """The verdict of a checker: ``status`` is "correct", "incorrect" or "todo"; truthy only when correct.
+
+    ``printed`` holds what the learner's function printed during the case the verdict is about (shortened).
+    """
 
     name: str
     status: str
     message: str
+    printed: str = ""
 
     def __bool__(self):
         return self.status == "correct"
@@ -51,30 +67,6 @@ class Case:
     expected: object = None
 
 
-class _TimeLimit(Exception):
-    pass
-
-
-@contextlib.contextmanager
-def _time_limit(seconds):
-    """Interrupt the block after ``seconds`` (only possible in the main thread on Unix; else no limit)."""
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable or not seconds:
-        yield
-        return
-
-    def _raise(signum, frame):
-        raise _TimeLimit
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def describe(value):
     """A short, one-line representation of ``value`` for feedback messages."""
     if isinstance(value, np.ndarray):
@@ -89,7 +81,7 @@ def describe(value):
             text = repr(value)
         except Exception:  # a learner's object whose repr itself fails
             text = f"<{type(value).__name__}>"
-    text = " ".join(text.split())
+    text = " ".join(str(text).split())
     return text if len(text) <= _MAX_CHARS else text[: _MAX_CHARS - 3] + "..."
 
 
@@ -98,31 +90,54 @@ def _describe_call(name, kwargs):
     return f"{name}({args})"
 
 
+def _type_problem(got):
+    """The message for a result that is ``None`` or text where numbers are due, else ``None``."""
+    if got is None:
+        return "returned None: did you forget the `return` statement?"
+    if isinstance(got, (str, bytes)):
+        return (f"returned the text {describe(got)} (a {type(got).__name__}); return the number itself, "
+                f"not a string")
+    if isinstance(got, np.ndarray) and got.dtype.kind in "USO" and got.size:
+        if got.dtype.kind != "O" or any(isinstance(x, (str, bytes)) or x is None for x in got.ravel()[:1000]):
+            return f"returned an array of {'text' if got.dtype.kind in 'US' else 'objects'}; expected numbers"
+    if isinstance(got, (list, tuple)):
+        for item in got:
+            problem = _type_problem(item)
+            if problem:
+                return f"returned {describe(got)}, which holds " + problem.removeprefix("returned ")
+    return None
+
+
 def close_to(expected, *, rtol=1e-6, atol=1e-9):
     """Return a comparison ``compare(got) -> None | str`` accepting values within the tolerances.
 
-    Tuples are compared item by item; arrays must also match in shape and have no NaN.
+    Tuples are compared item by item; arrays must also match in shape and have no NaN. ``None`` (a forgotten
+    ``return``) and text (``"0.5"``) are rejected with a message that says so.
     """
 
     def compare(got):
         if isinstance(expected, tuple):
             if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-                return f"returned {describe(got)}; expected a tuple of {len(expected)} items"
+                problem = _type_problem(got)
+                return problem or f"returned {describe(got)}; expected a tuple of {len(expected)} items"
             for i, (g, e) in enumerate(zip(got, expected, strict=True)):
                 problem = close_to(e, rtol=rtol, atol=atol)(g)
                 if problem:
                     return f"item {i} of the tuple: {problem}"
             return None
+        problem = _type_problem(got)
+        if problem:
+            return problem
         want = np.asarray(expected, dtype=float)
         try:
             have = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return f"returned {describe(got)} ({type(got).__name__}); expected a number or an array of numbers"
         if have.shape != want.shape:
             kind = "a single number" if want.ndim == 0 else f"an array of shape {want.shape}"
             return f"returned shape {have.shape}; expected {kind}"
         if np.isnan(have).any() and not np.isnan(want).any():
-            return "returned NaN values; look for a division by zero or a log of zero"
+            return "returned NaN values; look for a division by zero, a log of zero or an empty mean"
         if not np.allclose(have, want, rtol=rtol, atol=atol, equal_nan=True):
             return f"returned {describe(got)}; expected {describe(expected)}"
         return None
@@ -130,24 +145,161 @@ def close_to(expected, *, rtol=1e-6, atol=1e-9):
     return compare
 
 
-def _call(function, kwargs, time_limit):
-    """Call the learner's function on copies of the arguments; return ``(result, problem, todo)``."""
-    captured = io.StringIO()
+def same_value(a, b):
+    """True when ``a`` and ``b`` hold the same data (arrays, tensors, containers); how inputs are compared."""
+    if a is b:
+        return True
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)) or a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        try:
+            return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        except TypeError:  # object arrays
+            return all(same_value(x, y) for x, y in zip(a.ravel(), b.ravel(), strict=True))
+    if type(a).__module__.startswith("torch") and hasattr(a, "shape") and hasattr(a, "detach"):
+        try:
+            import torch
+
+            return bool(a.shape == b.shape and a.dtype == b.dtype and torch.equal(a.detach().cpu(), b.detach().cpu()))
+        except Exception:
+            return False
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # NaN
+    if type(a).__eq__ is object.__eq__:  # a generator, a model, ...: its state may change legitimately
+        return True
     try:
-        with _time_limit(time_limit), contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
-            return function(**copy.deepcopy(kwargs)), None, False
-    except NotImplementedError:
-        return None, None, True
-    except _TimeLimit:
-        return None, f"did not finish within {time_limit:g} s (an infinite loop?)", False
-    except Exception as error:  # the learner's code may raise anything: report it, never re-raise
+        return bool(a == b)
+    except Exception:  # an object whose comparison fails or is ambiguous: assume unchanged
+        return True
+
+
+class _Result:
+    __slots__ = ("value", "error", "done")
+
+    def __init__(self):
+        self.value, self.error, self.done = None, None, False
+
+
+def _stop_thread(thread):
+    """Ask a runaway worker thread to stop (raises SystemExit in it at its next Python instruction)."""
+    try:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(SystemExit))
+    except Exception:  # not CPython: the daemon thread ends with the kernel
+        pass
+
+
+class _ThreadWriter(io.TextIOBase):
+    """Sends what the worker thread prints to a buffer, and everybody else's output to where it went before."""
+
+    def __init__(self, original, thread_id, buffer):
+        self.original, self.thread_id, self.buffer = original, thread_id, buffer
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if threading.get_ident() == self.thread_id[0]:
+            if self.buffer.tell() < 100_000:  # keep what is shown; drop floods
+                self.buffer.write(text)
+            return len(text)
+        return self.original.write(text) if self.original is not None else len(text)
+
+    def flush(self):
+        if self.original is not None:
+            self.original.flush()
+
+
+def _run(function, kwargs, time_limit):
+    """Run ``function(**kwargs)`` in a worker thread; return ``(result, printed, timed_out)``."""
+    result, printed, ident = _Result(), io.StringIO(), [None]
+
+    def work():
+        ident[0] = threading.get_ident()
+        try:
+            result.value = function(**kwargs)
+        except BaseException as error:  # SystemExit and KeyboardInterrupt from learner code included
+            result.error = error
+        finally:
+            result.done = True
+
+    worker = threading.Thread(target=work, name="course-checker", daemon=True)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ThreadWriter(stdout, ident, printed), _ThreadWriter(stderr, ident, printed)
+    try:
+        worker.start()
+        worker.join(time_limit if time_limit else None)
+        timed_out = worker.is_alive()
+        if timed_out:  # give it a chance to stop, then leave it behind (a daemon thread)
+            for _ in range(5):
+                _stop_thread(worker)
+                worker.join(0.05)
+                if not worker.is_alive():
+                    break
+    except KeyboardInterrupt:  # the learner pressed "interrupt": stop the worker too, then let it propagate
+        _stop_thread(worker)
+        raise
+    finally:
+        if sys.stdout is not None and isinstance(sys.stdout, _ThreadWriter):
+            sys.stdout = stdout
+        if sys.stderr is not None and isinstance(sys.stderr, _ThreadWriter):
+            sys.stderr = stderr
+    return result, printed.getvalue(), timed_out
+
+
+def _shorten_printed(text):
+    if not text.strip():
+        return ""
+    lines = text.rstrip("\n").splitlines()
+    shown = "\n".join(line if len(line) <= 200 else line[:197] + "..." for line in lines[:_MAX_PRINTED_LINES])
+    if len(shown) > _MAX_PRINTED_CHARS:
+        shown = shown[: _MAX_PRINTED_CHARS - 3] + "..."
+    more = len(lines) - _MAX_PRINTED_LINES
+    return shown + (f"\n... ({more} more line{'s' if more > 1 else ''})" if more > 0 else "")
+
+
+def _call(function, kwargs, time_limit):
+    """Call the learner's function on copies of the arguments; return ``(result, problem, todo, printed)``."""
+    try:
+        arguments = copy.deepcopy(kwargs)
+    except Exception:  # an argument that cannot be copied: pass it as it is
+        arguments = dict(kwargs)
+    result, printed, timed_out = _run(function, arguments, time_limit)
+    printed = _shorten_printed(printed)
+    if timed_out:
+        return None, (f"did not finish within {time_limit:g} s (an infinite loop, or far more work than needed?). "
+                      f"If the notebook stays slow, restart the kernel to stop it"), False, printed
+    error = result.error
+    if isinstance(error, NotImplementedError):
+        return None, None, True, printed
+    if isinstance(error, SystemExit):
+        return None, "called sys.exit() (or exit()); return the answer instead of stopping", False, printed
+    if isinstance(error, KeyboardInterrupt):
+        return None, "was interrupted", False, printed
+    if error is not None:
         message = describe(str(error)) if str(error) else ""
-        return None, f"raised {type(error).__name__}{': ' + message if message else ''}", False
+        return None, f"raised {type(error).__name__}{': ' + message if message else ''}", False, printed
+    for key, original in kwargs.items():
+        if key in arguments and not same_value(arguments[key], original):
+            return None, (f"changed its input {key} in place; leave the inputs unchanged (work on a copy, e.g. "
+                          f"{key} = {key}.copy(), or build a new array)"), False, printed
+    return result.value, None, False, printed
 
 
 def _todo(name):
     return Feedback(name, "todo", f"✏️ {name}: not attempted yet. Replace `raise NotImplementedError()` with "
                                   "your code and run the cell again.")
+
+
+def _show_printed(printed, case=None):
+    """Print the learner's own output under the verdict, shortened; return it."""
+    if printed:
+        where = f" (case {case})" if case else ""
+        print(f"Your function printed{where}:\n{printed}")
+    return printed
 
 
 def check_function(name, student, cases, *, rtol=1e-6, atol=1e-9, hint="", time_limit=10.0):
@@ -171,51 +323,79 @@ def check_function(name, student, cases, *, rtol=1e-6, atol=1e-9, hint="", time_
     if not callable(student):
         return Feedback(name, "incorrect", f"❌ {name}: expected a function, got {describe(student)}. "
                                            f"Pass the function itself, without calling it.")
+    first_printed = ""
     for i, case in enumerate(cases, start=1):
-        got, problem, todo = _call(student, case.kwargs, time_limit)
+        got, problem, todo, printed = _call(student, case.kwargs, time_limit)
         if todo:
             return _todo(name)
         if problem is None:
-            compare = case.expected if callable(case.expected) else close_to(case.expected, rtol=rtol, atol=atol)
-            try:
-                problem = compare(got)
-            except Exception as error:  # a result so odd that comparing it fails
-                problem = f"returned {describe(got)}, which could not be compared ({type(error).__name__})"
+            if callable(case.expected):
+                problem = _type_problem(got) if got is None or isinstance(got, (str, bytes)) else None
+                compare = case.expected
+            else:
+                compare = close_to(case.expected, rtol=rtol, atol=atol)
+            if problem is None:
+                try:
+                    problem = compare(got)
+                except Exception as error:  # a result so odd that comparing it fails
+                    problem = f"returned {describe(got)}, which could not be compared ({type(error).__name__})"
         if problem:
             problem = str(problem)
-            if len(problem) > _MAX_CHARS:  # a comparison that quoted a huge value
-                problem = problem[: _MAX_CHARS - 3] + "..."
+            if len(problem) > 2 * _MAX_CHARS:  # a comparison that quoted a huge value
+                problem = problem[: 2 * _MAX_CHARS - 3] + "..."
             message = (f"❌ {name}: not yet. Case {i} of {len(cases)}: {_describe_call(name, case.kwargs)} "
-                       f"{problem}.")
-            return Feedback(name, "incorrect", f"{message} Hint: {hint}" if hint else message)
+                       f"{problem.rstrip('.')}.")
+            message = f"{message} Hint: {hint}" if hint else message
+            return Feedback(name, "incorrect", message, _show_printed(printed, i))
+        first_printed = first_printed or printed
     checked = f"{len(cases)} case{'s' if len(cases) > 1 else ''}"
-    return Feedback(name, "correct", f"✅ {name}: correct ({checked} checked).")
+    return Feedback(name, "correct", f"✅ {name}: correct ({checked} checked).", _show_printed(first_printed))
 
 
 def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_limit=10.0):
     """Judge a number the learner found (for example by exploring a widget) against ``expected``.
 
     ``answer`` is a number or a function returning it. The verdict says "too high" or "too low" and gives
-    ``hint``, but never the expected value. Accepted when ``|answer - expected| <= atol + rtol*|expected|``.
+    ``hint``, but never the expected value. Accepted when ``|answer - expected| <= atol + rtol*|expected|``;
+    an accepted answer that is not the exact reading is told "close enough; the exact reading is ...".
     """
+    printed = ""
     if callable(answer):
-        answer, problem, todo = _call(answer, {}, time_limit)
+        answer, problem, todo, printed = _call(answer, {}, time_limit)
         if todo:
             return _todo(name)
         if problem:
-            return Feedback(name, "incorrect", f"❌ {name}: your function {problem}.")
+            return Feedback(name, "incorrect", f"❌ {name}: your function {problem}.", _show_printed(printed))
+        if answer is None:
+            if printed:
+                message = (f"❌ {name}: your function printed its answer but returned None; end it with "
+                           f"`return` followed by the number, e.g. `return 220`, instead of `print(...)`.")
+            else:
+                message = (f"❌ {name}: your function returned None: did you forget the `return` statement "
+                           f"(e.g. `return 220`)?")
+            return Feedback(name, "incorrect", message, _show_printed(printed))
     if answer is None:
         return _todo(name)
+    if isinstance(answer, (str, bytes)):
+        return Feedback(name, "incorrect", f"❌ {name}: expected a single number, got the text {describe(answer)}; "
+                                           f"return the number itself, not a string.", _show_printed(printed))
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, float, np.integer, np.floating)):
-        return Feedback(name, "incorrect", f"❌ {name}: expected a single number, got {describe(answer)}.")
+        return Feedback(name, "incorrect", f"❌ {name}: expected a single number, got {describe(answer)}.",
+                        _show_printed(printed))
     try:
         answer = float(answer)  # also turns integers too large for numpy into floats (or inf)
     except OverflowError:
         answer = float("inf")
     if not np.isfinite(answer):
-        return Feedback(name, "incorrect", f"❌ {name}: expected a finite number, got {describe(answer)}.")
+        return Feedback(name, "incorrect", f"❌ {name}: expected a finite number, got {describe(answer)}.",
+                        _show_printed(printed))
+    expected = float(expected)
     if abs(answer - expected) <= atol + rtol * abs(expected):
-        return Feedback(name, "correct", f"✅ {name}: {describe(float(answer))} is right.")
+        if abs(answer - expected) <= 1e-9 * max(1.0, abs(expected)):
+            message = f"✅ {name}: {describe(answer)} is right."
+        else:
+            message = f"✅ {name}: {describe(answer)} is close enough; the exact reading is {describe(expected)}."
+        return Feedback(name, "correct", message, _show_printed(printed))
     direction = "too high" if answer > expected else "too low"
-    message = f"❌ {name}: {describe(float(answer))} is {direction}."
-    return Feedback(name, "incorrect", f"{message} Hint: {hint}" if hint else message)
+    message = f"❌ {name}: {describe(answer)} is {direction}."
+    return Feedback(name, "incorrect", f"{message} Hint: {hint}" if hint else message, _show_printed(printed))
