@@ -23,15 +23,26 @@ checks it against the real nbgrader.
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import copy
+import hashlib
+import importlib
 import json
+import os
 import re
+import shutil
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 __all__ = ["NBGRADER_VERSION", "replace_solution_regions", "remove_hidden_tests", "exercise_name",
-           "annotate", "nbgrader_source", "release", "points", "points_table", "fill_points_table", "make_lab"]
+           "annotate", "nbgrader_source", "release", "points", "points_table", "fill_points_table", "make_lab",
+           "LabLayout", "graded_source", "graded_checks", "graded_test", "GRADED_HINTS"]
 
 NBGRADER_VERSION = "0.9.6"  # the version tests/test_nbgrader.py runs (requirements-nbgrader.txt pins it)
 # nbgrader's delimiters and stubs, matched the way nbgrader matches them (a substring of the line).
@@ -39,7 +50,8 @@ BEGIN_SOLUTION, END_SOLUTION = "BEGIN SOLUTION", "END SOLUTION"
 BEGIN_TESTS, END_TESTS = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 CODE_STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
 TEXT_STUB = ("YOUR ANSWER HERE",)
-TEST_COMMENT = "# Hidden autograder test: it passes when the checker above answers ✅."
+TEST_COMMENT = ("# Nothing to do in this cell: it holds the autograder's hidden test of the exercise above, which\n"
+                "# passes when the checker there answers ✅. Run it if you like; it prints nothing.")
 SCHEMA_VERSION = 3
 POINTS_CODE, POINTS_READING, POINTS_ANSWER = 2, 1, 1  # write a function / read a widget / written answer
 
@@ -295,65 +307,465 @@ def fill_points_table(text, table):
     return text[: begin + len(TABLE_BEGIN)] + "\n" + table + "\n" + text[end:]
 
 
-_CONFIG = '''\
-# nbgrader configuration written by `python -m course lab`.
+# --- graded mode ------------------------------------------------------------------------------------------
+#
+# A graded lab (``python -m course lab DIR NB... --graded``) differs from the self-check release in three ways:
+# the learner's feedback drops the code-level hints and the "too high / too low" of widget readings
+# (:func:`graded_checks`), the hidden test of each exercise also runs the checker with the instructor's seed
+# and refuses answers that call the course's own implementation (:func:`graded_test`), and the seed lives
+# only in the instructor's nbgrader course (the hidden-test regions of ``source/``), never in the repository.
+
+GRADED_HINTS = {  # one short sentence per exercise: the idea, not the code
+    "fraction_lost": "only the categories alive before count, in the numerator and the denominator.",
+    "survivors_after_50": "read the expected number of survivors at the stated M and number of generations.",
+    "one_generation": "one generation draws a fresh sample from the current fit and refits both parameters.",
+    "expected_std": "each generation multiplies the expected standard deviation by the same factor.",
+    "half_survival_sample_size": "find the smallest M whose curve still ends at half the categories.",
+    "accumulate_step": "accumulating keeps running sums of the normal equations; the fit uses all of them.",
+    "memorizer_error": "an item costs its probability when no training draw hit it.",
+    "good_turing": "the items seen exactly once estimate the mass still unseen.",
+    "exponent_for_three_quarters": "the slope of the error curve depends on the Zipf exponent.",
+    "top_k_error": "items beyond k are never drawn; the others are drawn from the renormalised head.",
+    "predict_crossover": "the crossover grows like a power of k.",
+    "narrowed_exponent": "a temperature changes the exponent of the law the model trains on.",
+    "k_for_plateau": "the plateau is the mass the cut removes.",
+    "fresh_inputs_missing_mass": "an item survives a generation only if some draw hit it, every generation.",
+    "mixture": "the mixture weighs the cut law and the original law.",
+    "resume_point": "the half-way size grows with k squared and falls with the real share.",
+    "pi_for_resume": "read the real-data share at which the curve resumes where the text says.",
+    "prediction_error": "the error is the probability mass of the items predicted wrongly.",
+    "synthetic_law": "a generator can only produce what it saw, in proportion to the law.",
+    "resume_training_size": "real data must cover what the generator missed.",
+    "pi_halving": "read the real-data share at which the ratio reaches one half.",
+    "fake_chain": "each generation fits on data labelled by the previous generation's fit.",
+    "chain_theory": "the error adds one term per generation to the downstream fit's own term.",
+    "real_data_for_generator": "each generation adds its own error; find when it becomes small.",
+    "best_lambda": "the best regularisation minimises the predicted test error.",
+    "retention_factor": "the remaining error shrinks geometrically with the generation.",
+    "clean_exponent": "a power law is a straight line on log-log axes.",
+    "lambda_with_synthetic_data": "synthetic data add to the effective noise level.",
+    "best_sample_size": "read where the error curve of the stated schedule bottoms out.",
+    "breakdown_point": "the curated data are balanced when the kept wrong and correct masses are equal.",
+    "effective_noise": "compare the kept mass of wrong pairs with the whole kept mass.",
+    "centroid_accuracy": "train on the kept pairs only; the accuracy follows from the angle to the true mean.",
+    "smallest_threshold": "read the smallest threshold whose breakdown point meets the stated level.",
+    "estimate_keep_rates": "a keep rate is the kept share within one group of pairs.",
+    "self_confidence_keep": "a model's confidence in a label is its probability of that label.",
+    "best_of_k": "keep the best candidate of each row when it is good enough.",
+    "rank_verifiers": "a verifier is better when its breakdown point is higher.",
+    "top_p_law": "keep the most likely words until their mass reaches the budget, then renormalise.",
+    "kl_per_token": "the divergence weighs each context's divergence by how often it occurs.",
+    "oracle_filter": "keep a row only when every transition in it is likely enough.",
+    "half_tail_top_p": "read the top-p at which half the tail is kept after the stated generations.",
+}
+_DIRECTION = re.compile(r" is too (high|low)\.")
+_HINT = re.compile(r" Hint: .*\Z", re.DOTALL)
+OWN_IMPLEMENTATION = ("fail", "report", "off")
+
+
+def _graded_message(feedback):
+    """The learner's message in graded mode: no direction for a reading, the idea instead of the code hint."""
+    message = _HINT.sub("", feedback.message)
+    if feedback.status == "incorrect":
+        message = _DIRECTION.sub(" is not the reading the exercise asks for.", message)
+        hint = GRADED_HINTS.get(feedback.name)
+        if hint:
+            message += f" Hint: {hint}"
+    return message
+
+
+def graded_checks(module):
+    """The checkers of ``module`` (e.g. ``course.checks.recursive``) with graded mode's feedback.
+
+    Each checker answers as before, but its hint is the short idea of :data:`GRADED_HINTS` instead of a
+    code-level hint, and a widget reading that is wrong is only "not the reading the exercise asks for",
+    never "too high" or "too low" (which would let it be bisected). The original checker is ``__wrapped__``.
+    """
+    import types
+
+    from .checks.core import Feedback
+
+    proxy = types.SimpleNamespace(__name__=module.__name__, __doc__=module.__doc__, __graded__=True)
+    for name in getattr(module, "__all__", ()):
+        checker = getattr(module, name)
+        if not callable(checker):
+            continue
+
+        def graded(student, *args, _checker=checker, **kwargs):
+            feedback = _checker(student, *args, **kwargs)
+            if not isinstance(feedback, Feedback):
+                return feedback
+            return Feedback(feedback.name, feedback.status, _graded_message(feedback))
+
+        graded.__name__, graded.__doc__, graded.__wrapped__ = name, checker.__doc__, checker
+        setattr(proxy, name, graded)
+    return proxy
+
+
+@contextlib.contextmanager
+def _instructor_seed(seed):
+    """Every ``numpy.random.default_rng(s)`` with an integer ``s`` draws from ``(s, seed)`` instead.
+
+    The checkers draw their test data from fixed integer seeds and compute the expected answers from the same
+    data, so under this context they test the learner's function on data the public checkers never use.
+    """
+    import numpy as np
+
+    real = np.random.default_rng
+
+    def default_rng(s=None):
+        if isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0:
+            return real([int(s), seed])
+        return real(s)
+
+    np.random.default_rng = default_rng
+    try:
+        yield
+    finally:
+        np.random.default_rng = real
+
+
+_COURSE_DIR = str(Path(__file__).resolve().parent) + os.sep
+_LIBRARY_DIRS = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve()) + os.sep
+                              for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+
+
+def _is_course(filename):
+    return filename.startswith(_COURSE_DIR)
+
+
+def _is_learner(filename):
+    """Code written in the notebook (or a file of the learner's), not the course's and not a library's."""
+    if filename.startswith("<"):
+        return filename.startswith("<ipython-input")
+    return not _is_course(filename) and not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
+
+
+def _codes(dotted):
+    """The code objects of a dotted name of the course (a function, or every method of a class); empty if gone."""
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        obj = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError):
+        return set()
+    objects = list(vars(obj).values()) if isinstance(obj, type) else [obj]
+    codes = set()
+    for item in objects:
+        item = getattr(item, "__func__", item)
+        item = getattr(item, "__wrapped__", item)
+        if hasattr(item, "__code__"):
+            codes.add(item.__code__)
+    return codes
+
+
+@contextlib.contextmanager
+def _course_calls(allow=()):
+    """Record the course functions that learner code calls directly (less those in ``allow``, dotted names)."""
+    allowed = set().union(*(_codes(name) for name in allow)) if allow else set()
+    found = []
+
+    def profile(frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        if not _is_course(code.co_filename) or code in allowed:
+            return
+        caller = frame.f_back
+        if caller is not None and _is_learner(caller.f_code.co_filename):
+            name = f"{frame.f_globals.get('__name__', '?')}.{getattr(code, 'co_qualname', code.co_name)}"
+            if name not in found:
+                found.append(name)
+
+    import threading
+
+    previous, previous_threads = sys.getprofile(), threading.getprofile()
+    sys.setprofile(profile)
+    threading.setprofile(profile)  # the checkers may call the learner's function in a worker thread
+    try:
+        yield found
+    finally:
+        sys.setprofile(previous)
+        threading.setprofile(previous_threads)
+
+
+def graded_test(checker, answer, *, seed, own_implementation="fail", allow=()):
+    """The hidden test of an exercise in graded mode; raises ``AssertionError`` (no points) when it fails.
+
+    1. the public checker must answer ✅, as in the learner's notebook;
+    2. the same checker must answer ✅ again on data drawn with the instructor's ``seed`` (see
+       :func:`_instructor_seed`): an answer fitted to the public cases fails here;
+    3. while both run, the learner's code must not call the course's own functions (``course.*``, the
+       checkers' reference functions included), apart from the dotted names in ``allow`` (the answer key's own
+       calls, which ``python -m course lab --graded`` writes there). ``own_implementation`` says what a call
+       does: "fail" (no points), "report" (printed, points kept) or "off".
+
+    The failure message is plain: it names the rule that failed and, for 3, the functions called.
+    """
+    if own_implementation not in OWN_IMPLEMENTATION:
+        raise ValueError(f"own_implementation must be one of {OWN_IMPLEMENTATION}, got {own_implementation!r}.")
+    checker = getattr(checker, "__wrapped__", checker)
+    with _course_calls(allow if own_implementation != "off" else ()) as called:
+        public = checker(answer)
+        hidden = None
+        if public:
+            with _instructor_seed(int(seed)):
+                hidden = checker(answer)
+    name = public.name
+    if called and own_implementation != "off":
+        message = (f"{name}: the answer calls the course's own implementation ({', '.join(called)}) instead of "
+                   f"computing it; graded answers must do the work themselves.")
+        if own_implementation == "fail":
+            raise AssertionError(message)
+        print(f"Note for the grader: {message}")
+    if not public:
+        raise AssertionError(_graded_message(public))
+    if not hidden:
+        raise AssertionError(f"{name}: passes the public checks but not the grader's hidden cases (other data "
+                             f"drawn the same way): {_graded_message(hidden)}")
+
+
+_GRADED_IMPORT = ("from course.grading import graded_checks  # graded lab: short hints, no direction for readings\n"
+                  "check = graded_checks(check)")
+_GRADED_COMMENT = ("# Nothing to do in this cell: it holds the grader's hidden test of the exercise above (run with\n"
+                   "# the grader's own data after you submit). Run it if you like; it prints nothing.")
+_CHECK_IMPORT = re.compile(r"^from course\.checks import \w+ as check[ \t]*$", re.MULTILINE)
+
+
+def _course_aliases(nb):
+    """Names that the notebook binds to course modules, e.g. ``{"curation": "course.curation"}``."""
+    aliases = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(_PIN.sub("", cell.source))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "course":
+                for alias in node.names:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] == "course":
+                        aliases[alias.asname or "course"] = alias.name if alias.asname else "course"
+    return aliases
+
+
+def _answer_key_calls(cell, aliases):
+    """The course functions that an exercise's answer key itself uses (dotted names), so the rule allows them."""
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases \
+                and node.value.id != "check":
+            dotted = f"{aliases[node.value.id]}.{node.attr}"
+            if dotted not in names:
+                names.append(dotted)
+    return names
+
+
+def graded_source(source, *, seed, own_implementation="fail", allow=None):
+    """Turn :func:`nbgrader_source`'s notebook into a graded lab's source notebook.
+
+    The checker import is followed by ``check = graded_checks(check)`` and every hidden test calls
+    :func:`graded_test` with ``seed``; ``allow`` maps exercise names to extra dotted names a learner may call
+    (the answer key's own calls are always allowed). The seed and settings stay in the hidden-test regions,
+    which nbgrader removes from the students' copies.
+    """
+    _check_notebook("source", source)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be an integer in [0, 2**63), got {seed!r}.")
+    if own_implementation not in OWN_IMPLEMENTATION:
+        raise ValueError(f"own_implementation must be one of {OWN_IMPLEMENTATION}, got {own_implementation!r}.")
+    allow = dict(allow or {})
+    nb = copy.deepcopy(source)
+    aliases = _course_aliases(nb)
+    imported = False
+    functions = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if not imported and _CHECK_IMPORT.search(cell.source):
+            cell.source = _CHECK_IMPORT.sub(lambda m: m.group(0).rstrip() + "\n" + _GRADED_IMPORT, cell.source, count=1)
+            imported = True
+        exercise = exercise_name(cell)
+        if exercise:
+            functions[exercise[0]] = (exercise[1], _answer_key_calls(cell, aliases))
+        elif _is_test_cell(cell):
+            name = cell.metadata["nbgrader"]["grade_id"].removesuffix("_test")
+            function, calls = functions[name]
+            permitted = tuple(dict.fromkeys([*calls, *allow.get(name, ())]))
+            cell.source = "\n".join([
+                _GRADED_COMMENT, f"### {BEGIN_TESTS}",
+                "from course.grading import graded_test",
+                f"graded_test(check.{name}, {function}, seed={seed}, own_implementation={own_implementation!r},",
+                f"            allow={permitted!r})",
+                f"### {END_TESTS}"])
+    if functions and not imported:
+        raise ValueError("a graded notebook must import its checkers as `from course.checks import <topic> as check`.")
+    return nb
+
+
+# --- the lab folder -------------------------------------------------------------------------------------------
+
+_CONFIG = """\
+# nbgrader configuration written by `python -m course lab` (course {version}).
+# Edit it freely: `python -m course lab` never overwrites a file you changed (it keeps yours and says so).
 import os
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.CourseDirectory.course_id = "model-collapse"
 c.Execute.timeout = 300  # seconds per cell: the course's slowest cells train small networks
-'''
-_KERNEL_CONFIG = '''\
+
+# Two kinds of autograde messages that are not about the students' work (docs/instructors.md, "Quiet autograde"):
+# - "Attribute 'checksum' for cell <exercise>_test has changed!": a student's copy of a test cell lacks its
+#   hidden tests, so its checksum always differs from the source's; nbgrader then puts the source cell back
+#   (hidden tests included) before grading, so nothing a student did to such a cell can count. Dropped for
+#   the course's `*_test` cells only: a changed checksum of any other locked cell is still reported.
+# - SQLAlchemy's "SAWarning: Object of type <Submitted...> not in session": nbgrader's own database code.
+import logging  # noqa: E402
+import re  # noqa: E402
+import warnings  # noqa: E402
+
+
+class _HiddenTestChecksum(logging.Filter):
+    def filter(self, record):
+        return not re.match(r"Attribute 'checksum' for cell \\w+_test has changed!", record.getMessage())
+
+
+for _name in ("AutogradeApp", "NbGraderAPI", "ServerApp", "LabApp", "NotebookApp"):
+    logging.getLogger(_name).addFilter(_HiddenTestChecksum())
+warnings.filterwarnings("ignore", message=r"Object of type <\\w+> not in session")
+"""
+_KERNEL_CONFIG = """\
 # Run the notebooks with the course's interpreter ({python}), whatever environment nbgrader runs in.
 here = os.path.dirname(os.path.abspath(__file__))
 os.environ["JUPYTER_PATH"] = os.pathsep.join(
     [os.path.join(here, "jupyter")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p])
-'''
+"""
+MANIFEST = ".course-lab.json"  # what `lab` wrote last, by content hash: how it knows a file was edited since
 
 
-def make_lab(course_dir, solutions, *, assignment="lab", kernel_python=None):
+@dataclass
+class LabLayout:
+    """What :func:`make_lab` did: the assignment's source notebooks and, by file, what happened to each."""
+
+    notebooks: list = field(default_factory=list)  # the assignment's source notebooks (written or kept)
+    written: list = field(default_factory=list)    # files written (new, or unchanged since `lab` wrote them)
+    unchanged: list = field(default_factory=list)  # files already holding exactly what `lab` would write
+    kept: list = field(default_factory=list)       # files edited since `lab` wrote them (or not its own): kept
+    set_aside: dict = field(default_factory=dict)  # edited file -> where it was moved (replace_edited=True)
+    seed: int | None = None                        # graded mode's seed
+
+
+def _digest(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def _version():
+    from . import __version__
+
+    return __version__
+
+
+def make_lab(course_dir, solutions, *, assignment="lab", kernel_python=None, graded=False, seed=None,
+             own_implementation="fail", allow=None, replace_edited=False):
     """Lay out an nbgrader course folder with one assignment made of course notebooks.
 
     Writes ``course_dir/nbgrader_config.py`` and ``course_dir/source/<assignment>/`` (the
-    :func:`nbgrader_source` of each annotated solution). With ``kernel_python`` (a Python that has the
-    course installed, e.g. ``.venv/bin/python``), nbgrader executes the notebooks with that interpreter even
-    when nbgrader itself is installed elsewhere: a ``python3`` kernel spec pointing at it is written under
-    ``course_dir/jupyter/`` and the config puts that folder first on ``JUPYTER_PATH``.
+    :func:`nbgrader_source` of each annotated solution; with ``graded=True`` its :func:`graded_source`). With
+    ``kernel_python`` (a Python that has the course installed, e.g. ``.venv/bin/python``), nbgrader executes the
+    notebooks with that interpreter even when nbgrader itself is installed elsewhere: a ``python3`` kernel spec
+    pointing at it is written under ``course_dir/jupyter/`` and the config puts that folder first on
+    ``JUPYTER_PATH``.
+
+    **Never loses an instructor's edit.** ``course_dir/.course-lab.json`` records what was written; a file
+    changed since (or one that ``lab`` did not write) is kept as it is and listed in ``LabLayout.kept``, or,
+    with ``replace_edited=True``, moved to ``course_dir/set-aside/<time>/`` (``LabLayout.set_aside``) before the
+    course's version is written. So adding a notebook to an assignment leaves the edited ones alone.
+
+    Graded mode (``graded=True``): ``seed`` (default: drawn at random) is the instructor's seed of the hidden
+    tests; ``own_implementation`` ("fail", "report", "off") what a call of the course's own implementation does;
+    ``allow`` maps exercise names to dotted names a learner may call. A kept (edited) source notebook keeps its
+    own seed.
 
     Returns
     -------
-    list of pathlib.Path
-        The source notebooks written.
+    LabLayout
 
     Raises
     ------
     ValueError
-        When ``assignment`` is not a plain name, ``solutions`` is empty or a path is not a notebook.
+        When ``assignment`` is not a plain name, ``solutions`` is empty, a path is not a notebook, or a graded
+        setting is invalid.
     """
     if not isinstance(assignment, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", assignment):
         raise ValueError(f"assignment must be a name of letters, digits, '-' and '_', got {assignment!r}.")
     paths = [Path(path) for path in solutions]
     if not paths or any(path.suffix != ".ipynb" or not path.is_file() for path in paths):
         raise ValueError(f"solutions must be existing .ipynb files, got {[str(p) for p in paths]}.")
+    if len({path.name for path in paths}) != len(paths):
+        raise ValueError(f"solutions must have distinct file names, got {[str(p) for p in paths]}.")
     if kernel_python is not None:
         kernel_python = Path(kernel_python).absolute()  # not resolve(): a venv's python is a symlink out of it
         if not kernel_python.is_file():
             raise ValueError(f"kernel_python must be a Python interpreter with the course installed, got {kernel_python}.")
+    if graded:
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbelow(2**31)
+        if own_implementation not in OWN_IMPLEMENTATION:
+            raise ValueError(f"own_implementation must be one of {OWN_IMPLEMENTATION}, got {own_implementation!r}.")
     course_dir = Path(course_dir)
-    source_dir = course_dir / "source" / assignment
-    source_dir.mkdir(parents=True, exist_ok=True)
-    config = _CONFIG
+    files = {}  # relative path -> bytes
+    config = _CONFIG.format(version=_version())
     if kernel_python is not None:
-        kernel_dir = course_dir / "jupyter" / "kernels" / "python3"
-        kernel_dir.mkdir(parents=True, exist_ok=True)
         spec = {"argv": [str(kernel_python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 "display_name": "Python 3 (model collapse course)", "language": "python"}
-        (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
+        files["jupyter/kernels/python3/kernel.json"] = (json.dumps(spec, indent=1) + "\n").encode()
         config += _KERNEL_CONFIG.format(python=kernel_python)
-    (course_dir / "nbgrader_config.py").write_text(config)
-    written = []
+    files["nbgrader_config.py"] = config.encode()
+    notebooks = []
     for path in paths:
-        target = source_dir / path.name
-        nbformat.write(nbgrader_source(annotate(nbformat.read(path, 4))), target)
-        written.append(target)
-    return written
+        source = nbgrader_source(annotate(nbformat.read(path, 4)))
+        if graded:
+            source = graded_source(source, seed=seed, own_implementation=own_implementation, allow=allow)
+        relative = f"source/{assignment}/{path.name}"
+        files[relative] = (nbformat.writes(source) + "\n").encode()
+        notebooks.append(course_dir / relative)
+
+    manifest_path = course_dir / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        manifest = {}
+    layout = LabLayout(notebooks=notebooks, seed=seed if graded else None)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for relative, data in files.items():
+        target = course_dir / relative
+        if target.exists():
+            current = target.read_bytes()
+            if current == data:
+                layout.unchanged.append(target)
+                manifest[relative] = _digest(data)
+                continue
+            if manifest.get(relative) != _digest(current):  # edited since `lab` wrote it, or not written by `lab`
+                if not replace_edited:
+                    layout.kept.append(target)
+                    continue
+                aside = course_dir / "set-aside" / stamp / relative
+                aside.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(target), str(aside))
+                layout.set_aside[target] = aside
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        manifest[relative] = _digest(data)
+        layout.written.append(target)
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps({"course": _version(), "files": manifest}, indent=1, sort_keys=True) + "\n")
+    return layout

@@ -3,19 +3,26 @@
 The round trip (``test_real_nbgrader_grades_the_solution_full_and_the_stub_zero``) installs the pinned
 nbgrader of requirements-nbgrader.txt into its own virtual environment ``.venv-nbgrader/`` (created once,
 reused while the requirements file is unchanged), lays out an nbgrader course with notebooks 00 and 01,
-runs ``nbgrader generate_assignment`` and ``nbgrader autograde`` and reads the gradebook. It is skipped,
-saying why, only where pip cannot reach a package index.
+runs ``nbgrader generate_assignment`` and ``nbgrader autograde`` and reads the gradebook. The graded-mode
+round trip (``test_real_nbgrader_graded_mode_...``) does the same with ``lab --graded``: hidden tests with the
+instructor's seed and the own-implementation rule. Both are skipped, saying why, only where pip cannot reach a
+package index.
 """
 
+import contextlib
+import copy
 import json
 import os
 import subprocess
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 
 from course import build, grading
+from course.__main__ import _solution_paths
+from course.__main__ import main as course_main
 
 from .conftest import ROOT
 
@@ -197,6 +204,8 @@ def _nbgrader(venv, course_dir, *args):
 
 
 _GRADES = """
+import contextlib
+import copy
 import json
 from nbgrader.api import Gradebook
 with Gradebook("sqlite:///gradebook.db") as gb:
@@ -210,14 +219,16 @@ with Gradebook("sqlite:///gradebook.db") as gb:
 def test_real_nbgrader_grades_the_solution_full_and_the_stub_zero(tmp_path):
     venv = _nbgrader_venv()
     course_dir = tmp_path / "course"
-    sources = grading.make_lab(course_dir, LAB_NOTEBOOKS, assignment="lab", kernel_python=sys.executable)
+    sources = grading.make_lab(course_dir, LAB_NOTEBOOKS, assignment="lab", kernel_python=sys.executable).notebooks
     _nbgrader(venv, course_dir, "generate_assignment", "lab")
     released = {path.name: course_dir / "release" / "lab" / path.name for path in LAB_NOTEBOOKS}
 
-    # The release is notebooks/ exactly, apart from nbgrader's own metadata.
+    # The release is what `python -m course build` writes into notebooks/, apart from nbgrader's own metadata
+    # (tests/test_build.py checks that notebooks/ is up to date).
     for name, path in released.items():
-        assert _strip_nbgrader(nbformat.read(path, 4)) == _strip_nbgrader(nbformat.read(ROOT / "notebooks" / name, 4)), \
-            f"nbgrader's release of {name} differs from notebooks/{name}: run `python -m course build`"
+        ours = build.learner_notebook(grading.annotate(nbformat.read(ROOT / "solutions" / name, 4)))
+        assert _strip_nbgrader(nbformat.read(path, 4)) == _strip_nbgrader(ours), \
+            f"nbgrader's release of {name} differs from course.build's"
 
     # Two submissions: the answer key (the source itself) and the untouched release.
     for student, files in (("key", sources), ("blank", released.values())):
@@ -236,3 +247,212 @@ def test_real_nbgrader_grades_the_solution_full_and_the_stub_zero(tmp_path):
         assert {name: score for name, (score, _) in key.items()} == expected  # full marks, cell by cell
         assert {name: score for name, (score, _) in blank.items()} == dict.fromkeys(expected, 0)
         assert {name: top for name, (_, top) in blank.items()} == expected
+
+
+# --- the lab folder: never lose an instructor's edit; notebook numbers match exactly ------------------------
+
+
+def test_lab_keeps_edited_files_and_writes_added_notebooks(tmp_path):
+    one, two = LAB_NOTEBOOKS
+    first = grading.make_lab(tmp_path, [one])
+    config, source = tmp_path / "nbgrader_config.py", first.notebooks[0]
+    assert set(first.written) == {config, source} and not first.kept
+    again = grading.make_lab(tmp_path, [one])  # nothing changed: nothing rewritten
+    assert set(again.unchanged) == {config, source} and not again.written
+    config.write_text(config.read_text() + "c.Execute.timeout = 900  # the instructor's\n")
+    source.write_text(source.read_text().replace("model", "MODEL", 1))
+    edited_config, edited_source = config.read_text(), source.read_text()
+    added = grading.make_lab(tmp_path, [one, two])  # the instructor adds a notebook
+    assert set(added.kept) == {config, source}
+    assert added.written == [tmp_path / "source" / "lab" / two.name]
+    assert (config.read_text(), source.read_text()) == (edited_config, edited_source)
+    replaced = grading.make_lab(tmp_path, [one, two], replace_edited=True)
+    assert set(replaced.set_aside) == {config, source}
+    for original, aside in replaced.set_aside.items():
+        assert aside.is_relative_to(tmp_path / "set-aside") and aside.read_text() in (edited_config, edited_source)
+        assert original.read_text() not in (edited_config, edited_source)
+    # A file `lab` did not write (no manifest entry) counts as the instructor's.
+    (tmp_path / grading.MANIFEST).unlink()
+    config.write_text("c = get_config()  # hand-written\n")
+    assert grading.make_lab(tmp_path, [one]).kept == [config]
+
+
+def test_lab_command_reports_kept_files(tmp_path, capsys):
+    assert course_main(["lab", str(tmp_path), "0"]) == 0
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert course_main(["lab", str(tmp_path), "0", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"kept {tmp_path / 'nbgrader_config.py'}: it was edited" in out and "--replace-edited" in out
+    assert (tmp_path / "nbgrader_config.py").read_text() == "c = get_config()\n"
+
+
+@pytest.mark.parametrize(("name", "stem"), [("1", "01_recursive_fitting"), ("01", "01_recursive_fitting"),
+                                            ("0", "00_start_here"), ("10", "10_capstone_self_consuming_lm"),
+                                            ("01_recursive_fitting", "01_recursive_fitting"),
+                                            ("01_recursive_fitting.ipynb", "01_recursive_fitting"),
+                                            ("02_zipf", "02_zipf_and_memorization")])
+def test_notebook_arguments_match_numbers_exactly(name, stem):
+    assert [path.stem for path in _solution_paths([name])] == [stem]
+
+
+@pytest.mark.parametrize("name", ["11", "99", "0_", "recursive", "1x"])
+def test_notebook_arguments_that_match_nothing_or_several_are_refused(name, capsys):
+    with pytest.raises(ValueError, match="notebook number"):
+        _solution_paths([name])
+    assert course_main(["lab", "/nonexistent/never-written", name]) == 2
+    assert "notebook number" in capsys.readouterr().err
+
+
+# --- graded mode (no nbgrader needed) ------------------------------------------------------------------------
+
+
+def _graded_lab_source(tmp_path, **kwargs):
+    layout = grading.make_lab(tmp_path, [LAB_NOTEBOOKS[0]], graded=True, **kwargs)
+    return layout, nbformat.read(layout.notebooks[0], 4)
+
+
+def test_graded_source_keeps_the_seed_in_the_hidden_tests_only(tmp_path):
+    layout, source = _graded_lab_source(tmp_path, seed=987654321, allow={"fraction_lost": ["course.recursive.x"]})
+    assert layout.seed == 987654321
+    tests = [cell for cell in source.cells if grading._is_test_cell(cell)]
+    assert len(tests) == 2 and all("seed=987654321" in cell.source for cell in tests)
+    assert "allow=('course.recursive.x',)" in tests[0].source
+    released = nbformat.writes(grading.release(source))
+    assert "987654321" not in released and "graded_test" not in released
+    assert "check = graded_checks(check)" in released
+    assert "Nothing to do in this cell" in released
+    assert grading.make_lab(tmp_path / "random", [LAB_NOTEBOOKS[0]], graded=True).seed is not None
+    with pytest.raises(ValueError, match="own_implementation must be one of"):
+        grading.make_lab(tmp_path, [LAB_NOTEBOOKS[0]], graded=True, own_implementation="maybe")
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        grading.graded_source(source, seed=-1)
+
+
+def test_learner_test_cell_says_there_is_nothing_to_do():
+    released = build.learner_notebook(grading.annotate(_notebook(_exercise("f"))))
+    assert released.cells[2].source.startswith("# Nothing to do in this cell")
+    assert all(line.startswith("#") for line in released.cells[2].source.split("\n"))
+
+
+def _learner_function(tmp_path, source, name):
+    """Define a function as notebook code would (compiled from a file outside the course and the libraries)."""
+    path = tmp_path / "learner_cell.py"
+    path.write_text(source)
+    namespace = {}
+    exec(compile(source, str(path), "exec"), namespace)  # noqa: S102 (a learner's cell, on purpose)
+    return namespace[name]
+
+
+def test_graded_feedback_gives_the_idea_and_no_direction():
+    from course.checks import curation as public
+
+    graded = grading.graded_checks(public)
+    assert graded.breakdown_point.__wrapped__ is public.breakdown_point
+    wrong = graded.breakdown_point(lambda phi, psi: psi / (phi + psi))
+    assert "Hint: " + grading.GRADED_HINTS["breakdown_point"] in wrong.message
+    assert public.breakdown_point(lambda phi, psi: psi / (phi + psi)).message != wrong.message
+    for reading in (0.01, 0.99):
+        message = graded.smallest_threshold(lambda value=reading: value).message
+        assert "too high" not in message and "too low" not in message and "not the reading" in message
+    assert graded.breakdown_point(lambda phi, psi: phi / (phi + psi))
+    exercises = {exercise[0] for path in sorted((ROOT / "solutions").glob("*.ipynb"))
+                 for cell in nbformat.read(path, 4).cells if (exercise := grading.exercise_name(cell))}
+    assert exercises <= set(grading.GRADED_HINTS), "every exercise needs a short idea hint for graded mode"
+
+
+def test_graded_test_refuses_the_course_implementation_and_public_only_answers(tmp_path):
+    from course.checks import curation as check
+
+    honest = _learner_function(tmp_path, "def f(phi, psi):\n    return phi / (phi + psi)\n", "f")
+    grading.graded_test(check.breakdown_point, honest, seed=3)
+    cheat = _learner_function(tmp_path, "from course import curation\n\ndef f(phi, psi):\n"
+                                        "    return curation.breakdown_point(phi, psi)\n", "f")
+    with pytest.raises(AssertionError, match=r"calls the course's own implementation \(course.curation.breakdown_point\)"):
+        grading.graded_test(check.breakdown_point, cheat, seed=3)
+    grading.graded_test(check.breakdown_point, cheat, seed=3, own_implementation="off")
+    grading.graded_test(check.breakdown_point, cheat, seed=3, allow=("course.curation.breakdown_point",))
+    # An answer that only replays the public cases passes the learner's checker, not the hidden cases.
+    source = ("answers = []\n\ndef record(keep, correct):\n    phi, psi = keep[correct].mean(), keep[~correct].mean()\n"
+              "    answers.append((keep.tobytes(), (phi, psi, phi / (phi + psi))))\n    return answers[-1][1]\n\n"
+              "def replay(keep, correct):\n    return dict(answers).get(keep.tobytes(), (0.5, 0.5, 0.5))\n")
+    record = _learner_function(tmp_path, source, "record")
+    assert check.estimate_keep_rates(record)
+    replay = record.__globals__["replay"]
+    assert check.estimate_keep_rates(replay)
+    with pytest.raises(AssertionError, match="passes the public checks but not the grader's hidden cases"):
+        grading.graded_test(check.estimate_keep_rates, replay, seed=3)
+
+
+def _public_answers(checker, seed=None):
+    """What a correct fraction_lost returns, call by call, in one run of ``checker`` (with ``seed``: hidden data)."""
+    answers = []
+
+    def record(p_before, p_after):
+        answers.append(float((p_after[p_before > 0] == 0).mean()))
+        return answers[-1]
+
+    with grading._instructor_seed(seed) if seed is not None else contextlib.nullcontext():
+        assert checker(record)
+    return answers
+
+
+def _replace_exercise(nb, name, body):
+    for cell in nb.cells:
+        if (exercise := grading.exercise_name(cell)) and exercise[0] == name:
+            cell.source = f"{body}\n\ncheck.{name}({exercise[1]})"
+            return nb
+    raise AssertionError(f"no exercise {name}")
+
+
+_AUTOGRADE_NOISE = ("checksum' for cell", "has changed!", "SAWarning", "not in session")
+
+
+@pytest.mark.notebooks
+def test_real_nbgrader_graded_mode_uses_hidden_data_and_refuses_the_course_implementation(tmp_path):
+    """Graded lab of notebook 00: the key scores 3/3, an answer replaying the public cases and one calling the
+    course's implementation lose exactly their exercise's points, the untouched release scores 0."""
+    from course import recursive
+    from course.checks import recursive as public
+
+    venv = _nbgrader_venv()
+    notebook = LAB_NOTEBOOKS[0]
+    answers = _public_answers(public.fraction_lost)
+    seed = next(seed for seed in range(1, 100) if _public_answers(public.fraction_lost, seed) != answers)
+    course_dir = tmp_path / "course"
+    layout = grading.make_lab(course_dir, [notebook], assignment="graded", kernel_python=sys.executable,
+                              graded=True, seed=seed)
+    _nbgrader(venv, course_dir, "generate_assignment", "graded")
+    released = course_dir / "release" / "graded" / notebook.name
+    assert f"seed={seed}" in layout.notebooks[0].read_text() and "graded_test" not in released.read_text()
+
+    # The key's reading is set to the exact value here, so that this test does not depend on how many digits
+    # the checker wants (test_checks.py tests that); it is what the learner reads under the dashboard.
+    harmonic = 1 / np.arange(1, 21)
+    reading = float(recursive.expected_survivors(harmonic / harmonic.sum(), 50, 50)[-1])
+    key = _replace_exercise(nbformat.read(layout.notebooks[0], 4), "survivors_after_50",
+                            f"def survivors_after_50():\n    ### BEGIN SOLUTION\n    return {reading!r}\n    ### END SOLUTION")
+    replay = _replace_exercise(copy.deepcopy(key), "fraction_lost", (
+        f"_public, _calls = {answers!r}, [0]\n\n\ndef fraction_lost(p_before, p_after):\n"
+        f"    _calls[0] += 1\n    return _public[(_calls[0] - 1) % {len(answers)}]"))
+    own = _replace_exercise(copy.deepcopy(key), "survivors_after_50", (
+        "from course import recursive as _recursive\n\n\ndef survivors_after_50():\n"
+        "    p = 1 / np.arange(1, 21)\n    return float(_recursive.expected_survivors(p / p.sum(), 50, 50)[-1])"))
+    for student, nb in (("key", key), ("replay", replay), ("own", own), ("blank", nbformat.read(released, 4))):
+        folder = course_dir / "submitted" / student / "graded"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / notebook.name)
+    result = _nbgrader(venv, course_dir, "autograde", "graded")
+    log = result.stdout + result.stderr
+    assert not [noise for noise in _AUTOGRADE_NOISE if noise in log], log[-3000:]
+    grades = subprocess.run([str(venv / "bin" / "python"), "-c", _GRADES.replace('"lab"', '"graded"').replace(
+        '("key", "blank")', '("key", "replay", "own", "blank")')], cwd=course_dir, capture_output=True, text=True,
+        timeout=120, check=True)
+    scores = {student: {name: score for name, (score, _) in notebooks[notebook.stem].items()}
+              for student, notebooks in json.loads(grades.stdout).items()}
+    assert scores == {"key": {"fraction_lost_test": 2, "survivors_after_50_test": 1},
+                      "replay": {"fraction_lost_test": 0, "survivors_after_50_test": 1},
+                      "own": {"fraction_lost_test": 2, "survivors_after_50_test": 0},
+                      "blank": {"fraction_lost_test": 0, "survivors_after_50_test": 0}}
+    own_graded = nbformat.read(course_dir / "autograded" / "own" / "graded" / notebook.name, 4)
+    errors = "".join(output.get("evalue", "") for cell in own_graded.cells for output in cell.get("outputs", ()))
+    assert "calls the course's own implementation (course.recursive.expected_survivors)" in errors
