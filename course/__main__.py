@@ -131,6 +131,10 @@ def _bench(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m course", description="The Model Collapse course's tools.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"model-collapse-course {__version__}",
+                        help="print the course's version (pin students and grader to the same one: CHANGELOG.md)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     build_parser = commands.add_parser(

@@ -456,3 +456,13 @@ def test_real_nbgrader_graded_mode_uses_hidden_data_and_refuses_the_course_imple
     own_graded = nbformat.read(course_dir / "autograded" / "own" / "graded" / notebook.name, 4)
     errors = "".join(output.get("evalue", "") for cell in own_graded.cells for output in cell.get("outputs", ()))
     assert "calls the course's own implementation (course.recursive.expected_survivors)" in errors
+
+
+def test_the_course_reports_its_version_and_the_changelog_has_it(capsys):
+    import course
+
+    with pytest.raises(SystemExit) as exit_:
+        course_main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"model-collapse-course {course.__version__}"
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert f"## {course.__version__}" in changelog or f"planned as {course.__version__}" in changelog
