@@ -1,10 +1,11 @@
-"""The capstone: a tiny language model trained, generation after generation, on text written by its predecessor.
+"""The capstone's language, decoding, metrics and verification, in numpy (the model is in :mod:`course.lm_net`).
 
-A course design in the spirit of the "Mini-A" miniature of ``shared/science/tails.md`` (§2.7, §4.3): a
-synthetic language whose next-word laws are known exactly, a small PyTorch bigram model trained with
-cross-entropy, decoding with temperature / top-k / top-p (the tail-cutting knobs of :mod:`course.tails`),
-and the self-consuming loop under five workflows. Every metric is computed exactly against the true
-language, never estimated from held-out text.
+A synthetic language whose next-word laws are known exactly, decoding with temperature / top-k / top-p (the
+tail-cutting knobs of :mod:`course.tails`), exact sampling, and the metrics of the self-consuming loop on two
+axes: **diversity** (KL and total variation to the truth, the true tail mass still covered, the words still
+reachable) and **quality** (the error rate: the probability that the model's next word is one the language
+forbids). Every metric is computed exactly against the true language, never estimated from held-out text.
+Derived in the course: docs/derivations/lm.md#lm-metrics.
 
 The language
     Words ``0..V-1`` (printed as pseudo-words) and one extra context, the sentence start ``<s>``. Each
@@ -18,47 +19,27 @@ Contexts are indexed ``0`` (``<s>``) and ``w + 1`` (word ``w``): a transition ma
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
-from torch import nn
-from torch.func import functional_call, stack_module_state, vmap
-from tqdm.auto import tqdm
 
 from . import tails
-from ._validate import check_array, check_choice, check_int, check_real, make_rng
-from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator
+from ._validate import check_array, check_int, check_real, make_rng
 
 __all__ = [
-    "CONFIGS", "WORKFLOWS", "Language", "pseudo_words", "make_language", "context_weights", "word_frequencies",
+    "Language", "pseudo_words", "make_language", "context_weights", "word_frequencies",
     "decode", "sample_tokens", "sample_text", "transition_counts", "word_counts", "rank_frequency",
-    "to_sentences", "sentence_min_probability", "verify", "kl_per_token", "total_variation", "tail_covered",
-    "vocabulary_survival", "evaluate", "BigramLM", "train_lms", "self_consuming_loop", "scaling_gap",
-    "Experiment", "run_experiment",
+    "to_sentences", "sentence_min_probability", "verify", "verify_counts", "kl_per_token", "total_variation",
+    "tail_covered", "tail_fraction", "invalid_mass", "confident_error_share", "vocabulary_survival", "evaluate", "METRICS",
+    "MAX_TOKENS",
 ]
 
-#: The experiment's two sizes. "quick" runs in well under a minute on a 2-core CPU (the models of one
-#: generation are trained side by side): every decoding of the grid under ``replace``, the other workflows
-#: at the demonstration decoding (top-p ``demo_top_p``, temperature 1) only. "full" has a larger vocabulary and model, four times more text,
-#: longer training, six generations and every workflow at every decoding (meant for a GPU).
-CONFIGS = {
-    "quick": dict(n_words=200, n_next=40, beta=1.1, spread=0.7, length=12, k_tail=16, n_sentences=5_000,
-                  d_embed=32, hidden=64, steps=100, lr=0.1, n_generations=4, fresh_fraction=0.1,
-                  verify_threshold=2e-3, top_ps=(0.8, 0.85, 0.9, 0.95, 1.0), temperatures=(0.8, 1.0, 1.25),
-                  all_workflows_on_grid=False, demo_top_p=0.8),
-    "full": dict(n_words=400, n_next=60, beta=1.1, spread=0.7, length=16, k_tail=20, n_sentences=20_000,
-                 d_embed=64, hidden=128, steps=200, lr=0.05, n_generations=6, fresh_fraction=0.1,
-                 verify_threshold=1e-3, top_ps=(0.8, 0.85, 0.9, 0.95, 1.0), temperatures=(0.8, 1.0, 1.25),
-                 all_workflows_on_grid=True, demo_top_p=0.8),
-}
+#: The keys of :func:`evaluate`: quality first (``invalid``, the error rate), then diversity.
+METRICS = ("invalid", "kl", "tv", "tail", "survival")
 
-#: How each generation's training text is made from the previous model (generation 0 trains on real text):
-#: ``replace`` (only the newest synthetic text), ``accumulate`` (the real text and every synthetic batch so
-#: far), ``fresh`` (a fraction of fresh real text each round, the rest synthetic), ``verify-oracle`` and
-#: ``verify-self`` (untruncated samples filtered by the true language or by the model itself).
-WORKFLOWS = ("replace", "accumulate", "fresh", "verify-oracle", "verify-self")
+#: The most tokens one call may sample or count (1e8 int64 tokens are 0.8 GB): larger requests are refused
+#: up front instead of exhausting a laptop's memory.
+MAX_TOKENS = 10**8
 
 _BOS = "<s>"
 _CONSONANTS = "bdfgklmnprstvz"
@@ -123,7 +104,8 @@ def make_language(n_words=200, *, n_next=40, beta=1.1, spread=0.7, length=12, k_
     Context :math:`a` ranks the words by :math:`\log r_w + \sigma\,\varepsilon_{aw}` (global rank :math:`r_w`,
     :math:`\varepsilon` standard normal, :math:`\sigma` = ``spread``), allows the first ``n_next`` and gives
     the one ranked :math:`j` probability :math:`j^{-\beta}/\sum_{i\le n} i^{-\beta}` (:func:`course.tails.zipf`).
-    A course design after tails.md §2.7 (a Zipf context and a Zipf next token over a per-context order).
+    A course design (docs/derivations/lm.md#lm-language): a Zipf context and a Zipf next word over a
+    per-context order, after the tailed bigram model of Dohmatob et al. (2024, §4).
 
     Parameters
     ----------
@@ -251,6 +233,8 @@ def decode(p, *, temperature=1.0, top_p=1.0, top_k=None):
     temperature = check_real("temperature", temperature, low=0, low_open=True)
     top_p = check_real("top_p", top_p, low=0, high=1, low_open=True)
     p = np.asarray(check_array("p", p, nonnegative=True), dtype=float)
+    if np.any(p.sum(axis=-1) <= 0):
+        raise ValueError("p must have positive mass in every law (row) along its last axis; got an all-zero row.")
     p = p / p.sum(axis=-1, keepdims=True)  # a float32 softmax is renormalised in float64 first
     q = p if temperature == 1 else tails.temperature(p, temperature)
     if top_k is not None:
@@ -291,7 +275,9 @@ def sample_tokens(p, n_samples, *, temperature=1.0, top_p=1.0, top_k=None, seed=
     ndarray of int, shape (n_samples,)
     """
     p = check_array("p", p, ndim=1, nonnegative=True)
-    n_samples = check_int("n_samples", n_samples, low=1)
+    if not p.sum() > 0:
+        raise ValueError("p must have positive total mass (it is normalised), got all zeros.")
+    n_samples = check_int("n_samples", n_samples, low=1, high=MAX_TOKENS)
     q = decode(p, temperature=temperature, top_p=top_p, top_k=top_k)
     return _draw(q[None, :], np.zeros(n_samples, dtype=int), make_rng(seed))
 
@@ -312,9 +298,12 @@ def sample_text(transition, n_sentences, length, *, seed=None):
     ndarray of int, shape (n_sentences, length)
         Word indices.
     """
+    n_sentences = check_int("n_sentences", n_sentences, low=1, high=MAX_TOKENS)
+    length = check_int("length", length, low=1, high=MAX_TOKENS)
+    if n_sentences * length > MAX_TOKENS:
+        raise ValueError(f"n_sentences * length must be at most {MAX_TOKENS:.0e} tokens (memory), got "
+                         f"{n_sentences} * {length}.")
     transition = _check_transition("transition", transition)
-    n_sentences = check_int("n_sentences", n_sentences, low=1)
-    length = check_int("length", length, low=1)
     rng = make_rng(seed)
     text = np.empty((n_sentences, length), dtype=int)
     context = np.zeros(n_sentences, dtype=int)
@@ -332,6 +321,17 @@ def _check_text(text):
     return text
 
 
+def _check_word_range(text, n_words):
+    if text.min() < 0 or text.max() >= n_words:
+        raise ValueError(f"text must hold word indices in [0, {n_words - 1}] for n_words={n_words}, got "
+                         f"[{text.min()}, {text.max()}].")
+
+
+def _contexts(text):
+    """The context of every word of ``text``: 0 (``<s>``) for the first, the previous word + 1 after."""
+    return np.concatenate([np.zeros((len(text), 1), dtype=int), text[:, :-1] + 1], axis=1)
+
+
 def transition_counts(text, n_words):
     """Counts of (context, next word) pairs in ``text``: the sufficient statistic of a bigram model.
 
@@ -345,10 +345,9 @@ def transition_counts(text, n_words):
     ndarray, shape (n_words+1, n_words)
     """
     text = _check_text(text)
-    n_words = check_int("n_words", n_words, low=1)
-    if text.min() < 0 or text.max() >= n_words:
-        raise ValueError(f"text must hold word indices in [0, {n_words - 1}], got [{text.min()}, {text.max()}].")
-    contexts = np.concatenate([np.zeros((len(text), 1), dtype=int), text[:, :-1] + 1], axis=1)
+    n_words = check_int("n_words", n_words, low=1, high=10_000)
+    _check_word_range(text, n_words)
+    contexts = _contexts(text)
     flat = np.bincount((contexts * n_words + text).ravel(), minlength=(n_words + 1) * n_words)
     return flat.reshape(n_words + 1, n_words).astype(float)
 
@@ -357,6 +356,7 @@ def word_counts(text, n_words):
     """How often each word occurs in ``text`` (shape ``(n_words,)``)."""
     text = _check_text(text)
     n_words = check_int("n_words", n_words, low=1)
+    _check_word_range(text, n_words)
     return np.bincount(text.ravel(), minlength=n_words).astype(float)
 
 
@@ -380,8 +380,11 @@ def rank_frequency(frequencies):
 def to_sentences(text, words):
     """Print-ready sentences: word indices joined with spaces."""
     text = _check_text(text)
-    if text.max() >= len(words):
-        raise ValueError(f"text holds word index {text.max()}, but words has only {len(words)} entries.")
+    if not isinstance(words, (list, tuple)) or not all(isinstance(w, str) for w in words):
+        raise TypeError(f"words must be a list or tuple of strings (Language.words), got {type(words).__name__}.")
+    if text.min() < 0 or text.max() >= len(words):
+        raise ValueError(f"text must hold word indices in [0, {len(words) - 1}] (words has {len(words)} entries), "
+                         f"got [{text.min()}, {text.max()}].")
     return [" ".join(words[w] for w in row) for row in text]
 
 
@@ -396,17 +399,20 @@ def sentence_min_probability(text, transition):
     """
     text = _check_text(text)
     transition = _check_transition("transition", transition)
-    contexts = np.concatenate([np.zeros((len(text), 1), dtype=int), text[:, :-1] + 1], axis=1)
-    return transition[contexts, text].min(axis=1)
+    if text.min() < 0 or text.max() >= transition.shape[-1]:
+        raise ValueError(f"text must hold word indices in [0, {transition.shape[-1] - 1}] for this transition "
+                         f"matrix, got [{text.min()}, {text.max()}].")
+    return transition[_contexts(text), text].min(axis=1)
 
 
 def verify(text, transition, threshold):
-    r"""Keep the sentences whose every transition has probability >= ``threshold`` under the judge.
+    r"""Sentence-level filter: keep the sentences whose every transition has probability >= ``threshold``.
 
-    With the true language as judge (an oracle) and a threshold below its smallest allowed probability this
-    removes exactly the ungrammatical sentences; with the model as judge (self-verification) it removes the
-    sentences the model finds unlikely, which includes correct sentences with rare words. A course design
-    after curation.md §4(d) (verification of synthetic data; an oracle versus the generator's own scores).
+    With the true language as judge (an oracle) and a threshold in :math:`(0, \min_{P>0} P]` this removes
+    exactly the sentences that contain a forbidden transition. It rejects a *whole* sentence for one bad step,
+    and sentences through rare contexts are the ones most likely to contain a rare or wrong transition, so a
+    sentence filter also thins the tail (docs/derivations/lm.md#lm-verification). The self-consuming loop
+    therefore verifies transitions (:func:`verify_counts`).
 
     Parameters
     ----------
@@ -422,6 +428,37 @@ def verify(text, transition, threshold):
     """
     threshold = check_real("threshold", threshold, low=0, high=1)
     return np.asarray(text)[sentence_min_probability(text, transition) >= threshold]
+
+
+def verify_counts(counts, judge, threshold):
+    r"""Transition-level filter: drop every (context, next word) pair the judge rates below ``threshold``.
+
+    Returns :math:`C_{ab}\,\mathbb 1[J(b|a) \ge \gamma]`: the training counts with each rejected transition
+    removed and every accepted one kept, as a checker that verifies each step of a solution (a grammar or a
+    unit test per line) would. With the true language as judge and any :math:`\gamma` in
+    :math:`(0, \min_{P>0} P]` it removes exactly the forbidden transitions and nothing else
+    (docs/derivations/lm.md#lm-verification).
+
+    Parameters
+    ----------
+    counts : array_like, shape (..., V+1, V)
+        Transition counts (:func:`transition_counts`).
+    judge : array_like, shape (V+1, V) or (..., V+1, V)
+        The judge's next-word laws: the true language (an oracle) or the model itself (self-verification).
+    threshold : float
+        In (0, 1].
+
+    Returns
+    -------
+    ndarray, same shape as ``counts``
+    """
+    counts = check_array("counts", counts, nonnegative=True)
+    _check_transition("judge", judge)
+    judge = check_array("judge", judge)  # compared as given: renormalising could move a value across the threshold
+    threshold = check_real("threshold", threshold, low=0, high=1, low_open=True)
+    if counts.ndim < 2 or counts.shape[-2:] != judge.shape[-2:]:
+        raise ValueError(f"counts {counts.shape} and judge {judge.shape} must agree on (V+1, V).")
+    return np.where(judge >= threshold, counts, 0.0)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -465,7 +502,7 @@ def kl_per_token(p, q, weights):
 
 
 def total_variation(p, q, weights):
-    r"""Context-weighted total variation :math:`\sum_a w_a\,\tfrac12\sum_b |P(b|a) - Q(b|a)|` (Mini-A's TV)."""
+    r"""Context-weighted total variation :math:`\sum_a w_a\,\tfrac12\sum_b |P(b|a) - Q(b|a)|`."""
     p, q, w = _metric_inputs(p, q, weights)
     out = (0.5 * np.abs(p - q).sum(axis=-1)) @ w
     return float(out) if np.ndim(out) == 0 else out
@@ -474,7 +511,8 @@ def total_variation(p, q, weights):
 def tail_covered(p, q, weights, k_tail):
     r"""True tail mass the model covers: :math:`\sum_a w_a \sum_{b:\,\mathrm{rank}_a(b) > k} \min(P, Q)`.
 
-    The rank is the true one within the context; ``q = p`` gives the true tail mass (tails.md §4.3).
+    The rank is the true one within the context; ``q = p`` gives the true tail mass
+    (docs/derivations/lm.md#lm-metrics).
 
     Parameters
     ----------
@@ -488,6 +526,81 @@ def tail_covered(p, q, weights, k_tail):
     ranks = np.argsort(np.argsort(-p, axis=-1, kind="stable"), axis=-1, kind="stable")
     tail = (ranks >= k_tail) & (p > 0)
     out = np.where(tail, np.minimum(p, q), 0.0).sum(axis=-1) @ w
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def tail_fraction(text, language):
+    """Share of the transitions in ``text`` that go to a tail word of their context (true rank > ``k_tail``).
+
+    Forbidden transitions are not tail: they count in the denominator only. Comparing the value for a batch of
+    text and for the sentences a filter kept shows whether the filter also thins the tail.
+
+    Parameters
+    ----------
+    text : ndarray of int, shape (n_sentences, length)
+    language : Language
+
+    Returns
+    -------
+    float
+    """
+    if not isinstance(language, Language):
+        raise TypeError(f"language must be a Language (see make_language), got {type(language).__name__}.")
+    text = _check_text(text)
+    _check_word_range(text, language.n_words)
+    p = language.transition
+    ranks = np.argsort(np.argsort(-p, axis=-1, kind="stable"), axis=-1, kind="stable")
+    tail = (ranks >= language.k_tail) & (p > 0)
+    return float(tail[_contexts(text), text].mean())
+
+
+def invalid_mass(p, q, weights):
+    r"""The error rate: the chance that the model's next word is one the language forbids.
+
+    :math:`\sum_a w_a \sum_{b:\,P(b|a) = 0} Q(b|a)`, with :math:`Q` the law the model samples from (after
+    decoding). This is the *quality* axis of the loop, the one verification acts on; KL and the covered tail
+    measure *diversity* and barely see it (docs/derivations/lm.md#lm-metrics).
+
+    Parameters
+    ----------
+    p : array_like, shape (V+1, V)
+        True next-word laws.
+    q : array_like, shape (..., V+1, V)
+        Model laws, decoded as the model samples.
+    weights : array_like, shape (V+1,)
+        Context weights, e.g. :func:`context_weights` of the truth.
+
+    Returns
+    -------
+    float or ndarray of shape ``q.shape[:-2]``
+    """
+    p, q, w = _metric_inputs(p, q, weights)
+    out = np.where(p == 0, q, 0.0).sum(axis=-1) @ w
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def confident_error_share(p, q, weights, threshold):
+    r"""Share of the model's forbidden mass on transitions it rates at least ``threshold`` itself.
+
+    :math:`\sum_a w_a \sum_{b:\,P=0,\,Q\ge\gamma} Q \,/\, \sum_a w_a \sum_{b:\,P=0} Q`: the errors a
+    self-verifier with that threshold cannot see, because the model that made them finds them plausible.
+
+    Parameters
+    ----------
+    p, q, weights
+        As in :func:`invalid_mass`.
+    threshold : float
+        In (0, 1].
+
+    Returns
+    -------
+    float or ndarray of shape ``q.shape[:-2]``
+    """
+    p, q, w = _metric_inputs(p, q, weights)
+    threshold = check_real("threshold", threshold, low=0, high=1, low_open=True)
+    wrong = np.where(p == 0, q, 0.0)
+    confident = np.where(q >= threshold, wrong, 0.0).sum(axis=-1) @ w
+    out = confident / np.maximum(wrong.sum(axis=-1) @ w, 1e-300)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -520,295 +633,27 @@ def vocabulary_survival(q, length):
 def evaluate(language, q, *, temperature=1.0, top_p=1.0):
     """All exact metrics of model laws ``q`` (shape (..., V+1, V)) against ``language``.
 
-    Returns a dict of ``kl``, ``tv``, ``tail`` (covered true tail mass), computed on the model's own laws,
-    and ``survival`` (words still reachable), computed on the decoded laws.
-    """
-    p = language.transition
-    w = context_weights(p, language.length)
-    return {"kl": kl_per_token(p, q, w), "tv": total_variation(p, q, w),
-            "tail": tail_covered(p, q, w, language.k_tail),
-            "survival": vocabulary_survival(decode(q, temperature=temperature, top_p=top_p), language.length)}
-
-
-# --------------------------------------------------------------------------------------------------
-# The model
-# --------------------------------------------------------------------------------------------------
-
-class BigramLM(nn.Module):
-    """Next-word model: an embedding of the context (``V+1`` contexts, ``<s>`` is 0), then an MLP to ``V`` logits.
-
-    Parameters
-    ----------
-    n_words : int
-    d_embed, hidden : int
-        Embedding and hidden widths.
-    seed : int
-        Seed of the initialisation (embedding N(0, 1), the MLP as in :class:`course.nets.MLP`).
-    """
-
-    def __init__(self, n_words, *, d_embed=16, hidden=32, seed=0):
-        super().__init__()
-        n_words = check_int("n_words", n_words, low=2)
-        self.embed = nn.Embedding(n_words + 1, check_int("d_embed", d_embed, low=1))
-        with torch.no_grad():
-            self.embed.weight.normal_(generator=torch_generator(seed))
-        self.mlp = MLP([d_embed, hidden, n_words], seed=seed + 1)
-
-    def forward(self, contexts):
-        return self.mlp(self.embed(contexts))
-
-
-def train_lms(counts, *, d_embed=16, hidden=32, steps=60, lr=0.06, seed=0, device=None, progress=False,
-              desc="training"):
-    r"""Train one :class:`BigramLM` per count matrix, all side by side, and return their next-word laws.
-
-    Full-batch Adam on the count-weighted cross-entropy
-    :math:`-\sum_{a,b} C_{ab}\log Q_\theta(b|a) / \sum C`: the same objective as mini-batch cross-entropy on
-    the (context, next word) pairs of the text (tails.md §4.3), but one step costs the same whatever the
-    amount of text. The models share one initialisation (seeded) and are trained as one batched model
-    (``torch.func.vmap``), so a generation of many workflows costs about one training's Python overhead.
-
-    Parameters
-    ----------
-    counts : array_like, shape (R, V+1, V)
-        Transition counts, one matrix per model (see :func:`transition_counts`).
-    d_embed, hidden, steps : int
-    lr : float
-    seed : int
-    device : None, str or torch.device
-    progress : bool
-        A tqdm bar over steps.
-
-    Returns
-    -------
-    ndarray, shape (R, V+1, V)
-        The trained models' softmax laws (float64).
-    """
-    counts = check_array("counts", counts, ndim=3, nonnegative=True)
-    if counts.shape[1] != counts.shape[2] + 1:
-        raise ValueError(f"counts must have shape (R, V+1, V), got {counts.shape}.")
-    if np.any(counts.sum(axis=(1, 2)) <= 0):
-        raise ValueError("counts must hold at least one transition for every model.")
-    steps = check_int("steps", steps, low=1)
-    lr = check_real("lr", lr, low=0, low_open=True)
-    set_torch_threads()
-    device = get_device(device)
-    n_words = counts.shape[2]
-    model = BigramLM(n_words, d_embed=d_embed, hidden=hidden, seed=seed).to(device)
-    params, buffers = stack_module_state([copy.deepcopy(model) for _ in range(len(counts))])
-    params = {k: v.detach().requires_grad_() for k, v in params.items()}
-    contexts = torch.arange(n_words + 1, device=device)
-    logits = vmap(lambda p, b: functional_call(model, (p, b), (contexts,)))
-    target = torch.as_tensor(counts / counts.sum(axis=(1, 2), keepdims=True), dtype=torch.float32, device=device)
-    optimiser = torch.optim.Adam(params.values(), lr=lr)
-    for _ in tqdm(range(steps), desc=desc, disable=not progress, leave=False):
-        optimiser.zero_grad()
-        # Summing the models' losses keeps their gradients separate (no parameter is shared).
-        loss = -(target * torch.log_softmax(logits(params, buffers), dim=-1)).sum()
-        loss.backward()
-        optimiser.step()
-    with torch.no_grad():
-        q = torch.softmax(logits(params, buffers).double(), dim=-1).cpu().numpy()
-    return q
-
-
-# --------------------------------------------------------------------------------------------------
-# The self-consuming loop
-# --------------------------------------------------------------------------------------------------
-
-def _check_chains(chains):
-    if not isinstance(chains, (list, tuple)) or not chains:
-        raise TypeError("chains must be a non-empty list of (workflow, top_p, temperature) tuples.")
-    out = []
-    for workflow, top_p, temperature in chains:
-        check_choice("workflow", workflow, WORKFLOWS)
-        out.append((workflow, check_real("top_p", top_p, low=0, high=1, low_open=True),
-                    check_real("temperature", temperature, low=0, low_open=True)))
-    return out
-
-
-def _training_text(workflow, language, q_prev, top_p, temperature, history, cfg, rng):
-    """One chain's training text for the next generation; also the synthetic text the model wrote."""
-    n, length = cfg["n_sentences"], language.length
-    if workflow.startswith("verify"):
-        # The verifier replaces the tail cut: candidates are sampled untruncated, twice as many as needed.
-        candidates = sample_text(decode(q_prev, temperature=temperature), 2 * n, length, seed=rng)
-        judge = language.transition if workflow == "verify-oracle" else q_prev
-        kept = verify(candidates, judge, cfg["verify_threshold"])[:n]
-        return kept, kept
-    if workflow == "fresh":
-        n_real = int(round(cfg["fresh_fraction"] * n))
-        synthetic = sample_text(decode(q_prev, temperature=temperature, top_p=top_p), n - n_real, length, seed=rng)
-        return np.vstack([sample_text(language.transition, n_real, length, seed=rng), synthetic]), synthetic
-    synthetic = sample_text(decode(q_prev, temperature=temperature, top_p=top_p), n, length, seed=rng)
-    if workflow == "accumulate":
-        history.append(synthetic)
-        return np.vstack(history), synthetic
-    return synthetic, synthetic
-
-
-def self_consuming_loop(language, chains, *, config="quick", seed=0, device=None, progress=False):
-    """Run the self-consuming loop for several (workflow, top_p, temperature) chains at once.
-
-    Generation 0 trains on ``n_sentences`` real sentences (shared by every chain). Generation g trains on text
-    made from generation g-1 by the chain's workflow (:data:`WORKFLOWS`) and decoding; the models of one
-    generation train side by side (:func:`train_lms`). Verification workflows sample without truncation
-    (their ``top_p`` is ignored): the verifier takes the place of the tail cut.
-
     Parameters
     ----------
     language : Language
-    chains : list of (str, float, float)
-        ``(workflow, top_p, temperature)`` per chain.
-    config : str or dict
-        A key of :data:`CONFIGS` or a dict with the same keys.
-    seed : int
-    device : None, str or torch.device
-    progress : bool
+    q : array_like, shape (..., V+1, V)
+        The models' own (softmax) laws.
+    temperature, top_p : float
+        The decoding the models sample with, as in :func:`decode`.
 
     Returns
     -------
     dict
-        ``kl``, ``tv``, ``tail``, ``survival`` of shape (R, G+1); ``word_counts`` (R, G+1, V): the words of
-        each generation's training text written by a model (generation 0: the real text);
-        ``kept`` (R, G+1): sentences in the training text; ``samples`` (R, G+1, 3, length): three sentences
-        of that text; ``chains``; ``truth``: the true tail mass and word frequencies.
+        Diversity: ``kl``, ``tv`` and ``tail`` (covered true tail mass) of the model's own laws (what it knows),
+        ``survival`` (words still reachable) of the decoded laws. Quality: ``invalid``, the error rate of the
+        decoded laws (what it writes).
     """
     if not isinstance(language, Language):
         raise TypeError(f"language must be a Language (see make_language), got {type(language).__name__}.")
-    chains = _check_chains(chains)
-    cfg = CONFIGS[check_choice("config", config, SIZES)] if isinstance(config, str) else config
-    seed = check_int("seed", seed, low=0)
-    rng = np.random.default_rng(seed)
-    train = dict(d_embed=cfg["d_embed"], hidden=cfg["hidden"], steps=cfg["steps"], lr=cfg["lr"], device=device)
-    real = sample_text(language.transition, cfg["n_sentences"], language.length, seed=rng)
-    V, R, G = language.n_words, len(chains), cfg["n_generations"]
-    q = np.broadcast_to(train_lms(transition_counts(real, V)[None], seed=seed, **train), (R, V + 1, V))
-    laws, texts = [q], [[real] * R]
-    histories = [[real] for _ in range(R)]
-    for g in tqdm(range(1, G + 1), desc="generations", disable=not progress, leave=False):
-        made = [_training_text(wf, language, q[r], tp, temp, histories[r], cfg, rng)
-                for r, (wf, tp, temp) in enumerate(chains)]
-        counts = np.stack([transition_counts(train_text, V) for train_text, _ in made])
-        q = train_lms(counts, seed=seed + g, **train)
-        laws.append(q)
-        texts.append([synthetic for _, synthetic in made])
-    laws = np.stack(laws, axis=1)                                  # (R, G+1, V+1, V)
-    # Verification chains sample untruncated, so their survival is that of top_p = 1.
-    per_chain = [evaluate(language, laws[r], temperature=temp, top_p=1.0 if wf.startswith("verify") else tp)
-                 for r, (wf, tp, temp) in enumerate(chains)]
-    metrics = {key: np.array([m[key] for m in per_chain]) for key in per_chain[0]}
-    w = context_weights(language.transition, language.length)
-    return {**metrics, "chains": chains, "generations": np.arange(G + 1),
-            "word_counts": np.array([[word_counts(texts[g][r], V) for g in range(G + 1)] for r in range(R)]),
-            "kept": np.array([[len(texts[g][r]) for g in range(G + 1)] for r in range(R)]),
-            "samples": np.array([[texts[g][r][:3] for g in range(G + 1)] for r in range(R)]),
-            "truth": {"tail": tail_covered(language.transition, language.transition, w, language.k_tail),
-                      "frequencies": word_frequencies(language.transition, language.length)}}
-
-
-def scaling_gap(language, *, factor=10, top_p=0.8, temperature=1.0, config="quick", seed=0, device=None):
-    r"""KL of models trained on ``n`` and ``factor * n`` real sentences, and on as many synthetic ones.
-
-    The synthetic sentences come from a generation-0 model (trained on the first ``n`` real sentences)
-    decoded with ``top_p`` and ``temperature``: the loss of scaling of tails.md §2.1 and §4.3 (more synthetic
-    text stops helping, more real text keeps helping). ``n`` is the config's ``n_sentences``. Scaling laws
-    are power laws, so the gain of more text is measured as a factor, :math:`\log(KL_n / KL_{10n})`
-    (a straight line's drop on the log-log plot).
-
-    Returns
-    -------
-    dict
-        ``kl_real`` and ``kl_synthetic``: arrays ``[KL(n), KL(factor*n)]``; ``gain_real``, ``gain_synthetic``:
-        :math:`\log(KL(n)/KL(\text{factor}\cdot n))`; ``n_sentences``: ``[n, factor*n]``.
-    """
-    if not isinstance(language, Language):
-        raise TypeError(f"language must be a Language (see make_language), got {type(language).__name__}.")
-    factor = check_int("factor", factor, low=2)
-    cfg = CONFIGS[check_choice("config", config, SIZES)] if isinstance(config, str) else config
-    rng = np.random.default_rng(check_int("seed", seed, low=0))
-    train = dict(d_embed=cfg["d_embed"], hidden=cfg["hidden"], steps=cfg["steps"], lr=cfg["lr"], device=device)
-    n, V, L = cfg["n_sentences"], language.n_words, language.length
-    real = sample_text(language.transition, factor * n, L, seed=rng)
-    q0 = train_lms(transition_counts(real[:n], V)[None], seed=seed, **train)[0]
-    synthetic = sample_text(decode(q0, temperature=temperature, top_p=top_p), factor * n, L, seed=rng)
-    counts = np.stack([transition_counts(t, V) for t in (real[:n], real, synthetic[:n], synthetic)])
-    kl = evaluate(language, train_lms(counts, seed=seed + 1, **train))["kl"]
-    return {"kl_real": kl[:2], "kl_synthetic": kl[2:], "gain_real": float(np.log(kl[0] / kl[1])),
-            "gain_synthetic": float(np.log(kl[2] / kl[3])), "n_sentences": np.array([n, factor * n])}
-
-
-# --------------------------------------------------------------------------------------------------
-# The notebook's experiment, computed once
-# --------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Experiment:
-    """Everything the capstone notebook and its dashboard show: the language, the grid of runs, the scaling gap."""
-
-    size: str
-    language: Language
-    runs: dict = field(repr=False)
-    scaling: dict = field(repr=False)
-
-    def chain(self, workflow, top_p=0.8, temperature=1.0):
-        """The index of a chain in ``runs`` (verification workflows ignore ``top_p``)."""
-        if workflow.startswith("verify"):
-            top_p = 1.0
-        for r, (wf, tp, temp) in enumerate(self.runs["chains"]):
-            if wf == workflow and np.isclose(tp, top_p) and np.isclose(temp, temperature):
-                return r
-        raise ValueError(f"no cached run for workflow={workflow!r}, top_p={top_p}, temperature={temperature}; "
-                         f"the cached chains are {self.runs['chains']}.")
-
-    def series(self, metric, workflow, top_p=0.8, temperature=1.0):
-        """One metric over generations for one chain."""
-        return self.runs[metric][self.chain(workflow, top_p, temperature)]
-
-
-def _grid(cfg):
-    """The chains of the dashboard: (workflow, top_p, temperature); verification chains ignore top_p."""
-    decodings = [(tp, temp) for temp in cfg["temperatures"] for tp in cfg["top_ps"]]
-    chains = [("replace", tp, temp) for tp, temp in decodings]
-    cures = decodings if cfg["all_workflows_on_grid"] else [(cfg["demo_top_p"], 1.0)]
-    for workflow in WORKFLOWS[1:]:
-        verifying = workflow.startswith("verify")
-        chains += list(dict.fromkeys((workflow, 1.0 if verifying else tp, temp) for tp, temp in cures))
-    return chains
-
-
-_EXPERIMENTS = {}  # (size, seed, device) -> Experiment: the notebook, its dashboard and checkers share one run
-
-
-def run_experiment(size="quick", seed=0, device=None, progress=True):
-    """The whole capstone experiment at one size: the language, every chain of the grid, the scaling gap.
-
-    Cached per (size, seed, device), whatever ``progress``, so the notebook, its dashboard and its checkers
-    compute it once per session.
-
-    Parameters
-    ----------
-    size : {"quick", "full"}
-    seed : int
-    device : None or str
-    progress : bool
-
-    Returns
-    -------
-    Experiment
-    """
-    check_choice("size", size, SIZES)
-    seed = check_int("seed", seed, low=0)
-    key = (size, seed, str(get_device(device)))
-    if key not in _EXPERIMENTS:
-        _EXPERIMENTS[key] = _experiment(size, seed, device, progress)
-    return _EXPERIMENTS[key]
-
-
-def _experiment(size, seed, device, progress):
-    cfg = CONFIGS[size]
-    language = make_language(cfg["n_words"], n_next=cfg["n_next"], beta=cfg["beta"], spread=cfg["spread"],
-                             length=cfg["length"], k_tail=cfg["k_tail"], seed=seed)
-    runs = self_consuming_loop(language, _grid(cfg), config=size, seed=seed, device=device, progress=progress)
-    scaling = scaling_gap(language, top_p=cfg["demo_top_p"], config=size, seed=seed, device=device)
-    return Experiment(size, language, runs, scaling)
+    p = language.transition
+    w = context_weights(p, language.length)
+    decoded = decode(q, temperature=temperature, top_p=top_p)
+    return {"kl": kl_per_token(p, q, w), "tv": total_variation(p, q, w),
+            "tail": tail_covered(p, q, w, language.k_tail),
+            "survival": vocabulary_survival(decoded, language.length),
+            "invalid": invalid_mass(p, decoded, w)}

@@ -1,40 +1,44 @@
-"""Tests of the capstone's tiny self-consuming language model (course/lm.py).
+"""Tests of the capstone: the numpy language, decoding, metrics and verification (course/lm.py), and the
+PyTorch model and self-consuming loop (course/lm_net.py).
 
-The loop's acceptance tests share one seeded run of five chains (module fixture, about 15 s on a busy 2-core
-CPU); the sampler tests compare exact draws with the analytic truncated laws by chi-square tests.
+The loop's acceptance tests share one seeded run of eight chains over eight generations (module fixture, seed 1:
+not the notebook's seed 0). Their margins come from the spread measured over seeds 0-4 and over the CPU code
+paths ``ATEN_CPU_CAPABILITY=default``, ``avx2`` and ``avx512`` (the figures are in the comments); monotonicity is
+asserted only where the signal is above the noise (TV, not KL, once the tail is gone). The sampler tests compare
+exact draws with the analytic truncated laws by chi-square tests.
 """
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from course import lm, tails
+from course import lm, lm_net, tails
+from course.checks import lm as check
 from course.plots import new_figure
 from course.widgets import lm as dashboards
 
-QUICK = lm.CONFIGS["quick"]
-DEMO = QUICK["demo_top_p"]
-CHAINS = [("replace", DEMO, 1.0), ("accumulate", DEMO, 1.0), ("fresh", DEMO, 1.0), ("verify-oracle", 1.0, 1.0),
-          ("verify-self", 1.0, 1.0)]
+QUICK = lm_net.CONFIGS["quick"]
+SEED = 1
+CHAINS = [("replace", 0.8, 1.0), ("replace", 1.0, 1.0), ("accumulate", 0.8, 1.0), ("accumulate", 1.0, 1.0),
+          ("fresh", 1.0, 1.0), ("verify-oracle", 1.0, 1.0), ("verify-self", 1.0, 1.0), ("verify-oracle", 0.8, 1.0)]
 
 
 @pytest.fixture(scope="module")
 def language():
-    return lm.make_language(QUICK["n_words"], n_next=QUICK["n_next"], beta=QUICK["beta"], spread=QUICK["spread"],
-                            length=QUICK["length"], k_tail=QUICK["k_tail"], seed=0)
+    return QUICK.language(seed=SEED)
 
 
 @pytest.fixture(scope="module")
-def experiment(language):
-    """The five workflows at the demonstration decoding, and the scaling gap: the quick size's key runs."""
-    runs = lm.self_consuming_loop(language, CHAINS, seed=0)
-    return lm.Experiment("quick", language, runs, lm.scaling_gap(language, top_p=DEMO, seed=0))
+def runs(language):
+    """Eight chains, eight generations, at a seed the notebook does not use."""
+    out = lm_net.self_consuming_loop(language, CHAINS, config=QUICK, n_generations=8, seed=SEED)
+    return {(wf, tp): {key: out[key][r] for key in lm.METRICS} for r, (wf, tp, _) in enumerate(out["chains"])}
 
 
 @pytest.fixture(scope="module")
-def loop(experiment):
-    runs = experiment.runs
-    return {wf: (runs["kl"][r], runs["tv"][r], runs["tail"][r]) for r, (wf, _, _) in enumerate(runs["chains"])}
+def experiment():
+    """The notebook's experiment (seed 0), computed once per test process."""
+    return lm_net.run_experiment("quick", seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +51,10 @@ def small():
 
 def test_language_rows_are_zipf_laws_on_n_next_words(language):
     t = language.transition
-    assert t.shape == (QUICK["n_words"] + 1, QUICK["n_words"])
+    assert t.shape == (QUICK.n_words + 1, QUICK.n_words)
     np.testing.assert_allclose(t.sum(axis=1), 1.0)
-    assert np.all((t > 0).sum(axis=1) == QUICK["n_next"])
-    np.testing.assert_allclose(-np.sort(-t[5])[: QUICK["n_next"]], tails.zipf(QUICK["beta"], QUICK["n_next"]))
+    assert np.all((t > 0).sum(axis=1) == QUICK.n_next)
+    np.testing.assert_allclose(-np.sort(-t[5])[: QUICK.n_next], tails.zipf(QUICK.beta, QUICK.n_next))
     assert len(set(language.words)) == language.n_words
     assert all(w.isalpha() and w.islower() for w in language.words)
 
@@ -195,14 +199,6 @@ def test_oracle_removes_exactly_the_ungrammatical_sentences(small):
     np.testing.assert_array_equal(lm.sentence_min_probability(text, small.transition) > 0, grammatical)
 
 
-def test_verify_rejects_bad_arguments(small):
-    text = np.zeros((2, 3), dtype=int)
-    with pytest.raises(ValueError, match="threshold"):
-        lm.verify(text, small.transition, 1.5)
-    with pytest.raises(ValueError, match="transition"):
-        lm.sentence_min_probability(text, np.ones((2, 2)))
-
-
 # ----------------------------------------------------------------------------------------------- metrics
 
 def test_metrics_by_hand(small):
@@ -244,71 +240,290 @@ def test_metrics_reject_bad_arguments(small, language):
         lm.evaluate(small, language.transition)
 
 
+def test_error_rate_and_confident_share_by_hand(small):
+    p = small.transition
+    w = lm.context_weights(p, small.length)
+    q = 0.7 * p + 0.3 / small.n_words
+    forbidden = p == 0
+    by_hand = sum(w[a] * q[a, forbidden[a]].sum() for a in range(small.n_words + 1))
+    assert lm.invalid_mass(p, q, w) == pytest.approx(by_hand, rel=1e-12)
+    assert lm.invalid_mass(p, p, w) == 0.0
+    np.testing.assert_allclose(lm.invalid_mass(p, np.stack([p, q]), w), [0.0, by_hand])
+    # Every forbidden entry of q is 0.3/V = 0.05: a threshold below it sees them all, one above sees none.
+    assert lm.confident_error_share(p, q, w, 0.04) == pytest.approx(1.0)
+    assert lm.confident_error_share(p, q, w, 0.06) == 0.0
+    with pytest.raises(ValueError, match="threshold"):
+        lm.confident_error_share(p, q, w, 0.0)
+
+
+# ----------------------------------------------------------------------------------------------- verification
+
+def test_transition_filter_removes_exactly_the_forbidden_transitions(small):
+    uniform = np.full_like(small.transition, 1.0 / small.n_words)
+    counts = lm.transition_counts(lm.sample_text(uniform, 500, small.length, seed=5), small.n_words)
+    smallest = small.transition[small.transition > 0].min()
+    kept = lm.verify_counts(counts, small.transition, smallest)
+    np.testing.assert_array_equal(kept, np.where(small.transition > 0, counts, 0))
+    assert 0 < kept.sum() < counts.sum()
+    # A judge that rates everything >= the threshold keeps everything; the model as its own judge drops
+    # exactly the transitions it rates below the threshold.
+    np.testing.assert_array_equal(lm.verify_counts(counts, uniform, 0.5 / small.n_words), counts)
+    judge = 0.5 * small.transition + 0.5 * uniform
+    np.testing.assert_array_equal(lm.verify_counts(counts, judge, 0.1), np.where(judge >= 0.1, counts, 0))
+
+
+def test_verify_rejects_bad_arguments(small):
+    text = np.zeros((2, 3), dtype=int)
+    with pytest.raises(ValueError, match="threshold"):
+        lm.verify(text, small.transition, 1.5)
+    with pytest.raises(ValueError, match="transition"):
+        lm.sentence_min_probability(text, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="text"):
+        lm.sentence_min_probability(np.full((2, 3), 9), small.transition)
+    with pytest.raises(ValueError, match="threshold"):
+        lm.verify_counts(np.ones((7, 6)), small.transition, 0.0)
+    with pytest.raises(ValueError, match="counts"):
+        lm.verify_counts(np.ones((7, 5)), small.transition, 0.1)
+
+
+def test_sizes_are_bounded_up_front(small):
+    with pytest.raises(ValueError, match="n_sentences"):
+        lm.sample_text(small.transition, 10**7, 10**3)
+    with pytest.raises(ValueError, match="n_samples"):
+        lm.sample_tokens(P_SMALL, 10**12)
+    with pytest.raises(ValueError, match="p"):
+        lm.sample_tokens(np.zeros(4), 5)
+    with pytest.raises(ValueError, match="n_words"):
+        lm.word_counts(np.array([[0, 30]]), 20)
+
+
 # ----------------------------------------------------------------------------------------------- model
 
 def test_training_is_deterministic_and_learns(small):
     text = lm.sample_text(small.transition, 3000, small.length, seed=6)
     counts = lm.transition_counts(text, small.n_words)[None]
-    q1 = lm.train_lms(counts, steps=150, seed=2)
-    q2 = lm.train_lms(counts, steps=150, seed=2)
+    q1 = lm_net.train_lms(counts, steps=150, seed=2)
+    q2 = lm_net.train_lms(counts, steps=150, seed=2)
     np.testing.assert_array_equal(q1, q2)
     w = lm.context_weights(small.transition, small.length)
     uniform = np.full_like(small.transition, 1 / small.n_words)
     # Far below the uniform model's KL: the model learned the language.
     assert lm.kl_per_token(small.transition, q1[0], w) < 0.2 * lm.kl_per_token(small.transition, uniform, w)
-    assert isinstance(lm.BigramLM(small.n_words)(lm.torch.arange(3)).shape[-1], int)
+    assert lm_net.BigramLM(small.n_words)(lm_net.torch.arange(3)).shape == (3, small.n_words)
 
 
 def test_model_rejects_bad_arguments():
     with pytest.raises(ValueError, match="counts"):
-        lm.train_lms(np.ones((1, 3, 3)))
+        lm_net.train_lms(np.ones((1, 3, 3)))
     with pytest.raises(ValueError, match="counts"):
-        lm.train_lms(np.zeros((1, 4, 3)))
+        lm_net.train_lms(np.zeros((1, 4, 3)))
+    with pytest.raises(ValueError, match="counts"):
+        lm_net.train_lms(np.ones((lm_net.MAX_MODELS + 1, 4, 3)))
     with pytest.raises(ValueError, match="steps"):
-        lm.train_lms(np.ones((1, 4, 3)), steps=0)
+        lm_net.train_lms(np.ones((1, 4, 3)), steps=0)
     with pytest.raises(ValueError, match="n_words"):
-        lm.BigramLM(1)
+        lm_net.BigramLM(1)
 
 
 def test_loop_rejects_bad_arguments(language):
     with pytest.raises(ValueError, match="workflow"):
-        lm.self_consuming_loop(language, [("recycle", 0.9, 1.0)])
+        lm_net.self_consuming_loop(language, [("recycle", 0.9, 1.0)])
     with pytest.raises(ValueError, match="top_p"):
-        lm.self_consuming_loop(language, [("replace", 1.2, 1.0)])
+        lm_net.self_consuming_loop(language, [("replace", 1.2, 1.0)])
+    with pytest.raises(ValueError, match="temperature"):
+        lm_net.self_consuming_loop(language, [("replace", 0.9, float("inf"))])
+    with pytest.raises(TypeError, match="chain"):
+        lm_net.self_consuming_loop(language, [("replace", 0.9)])
     with pytest.raises(TypeError, match="language"):
-        lm.self_consuming_loop("language", [("replace", 0.9, 1.0)])
-    with pytest.raises(ValueError, match="factor"):
-        lm.scaling_gap(language, factor=1)
+        lm_net.self_consuming_loop("language", [("replace", 0.9, 1.0)])
+    with pytest.raises(ValueError, match="n_generations"):
+        lm_net.self_consuming_loop(language, [("replace", 0.9, 1.0)], n_generations=10**6)
+    with pytest.raises(TypeError, match="config"):
+        lm_net.self_consuming_loop(language, [("replace", 0.9, 1.0)], config={"n_words": 3})
+    with pytest.raises(ValueError, match="synthetic_top_p"):
+        lm_net.scaling_curves(language, synthetic_top_p=1.0)
     with pytest.raises(ValueError, match="size"):
-        lm.run_experiment("huge")
-    with pytest.raises(ValueError, match="no cached run"):
-        lm.Experiment("quick", language, {"chains": [("replace", 0.9, 1.0)]}, {}).chain("replace", 0.5)
+        lm_net.run_experiment("huge")
+    with pytest.raises(ValueError, match="seed"):
+        lm_net.run_experiment("quick", seed=-1)
 
 
 # ----------------------------------------------------------------------------------------------- acceptance
+# Margins: the measured values over seeds 0-4 and the three CPU code paths are quoted beside each bound.
 
-def test_replace_with_top_p_collapses(loop):
-    kl, tv, tail = loop["replace"]
-    assert np.all(np.diff(kl) > 0) and np.all(np.diff(tv) > 0)  # generations 0..4
-    assert tail[4] < 0.01 * tail[0]
-
-
-@pytest.mark.parametrize("workflow", ["accumulate", "fresh", "verify-oracle"])
-def test_cures_keep_kl_below_half_of_replace(loop, workflow):
-    assert loop[workflow][0][4] < 0.5 * loop["replace"][0][4]
-
-
-def test_self_verification_is_reported(loop):
-    # Whatever it does: finite, and never better than the real-data generation 0.
-    kl = loop["verify-self"][0]
-    assert np.all(np.isfinite(kl)) and kl[4] > kl[0]
+def test_replace_with_top_p_collapses(runs):
+    tv, tail, kl = (runs["replace", 0.8][key] for key in ("tv", "tail", "kl"))
+    # TV rises every generation 0..4 (steps of 0.05-0.3, far above its run-to-run noise of ~0.01); KL rises
+    # while the tail is still there (0..3), then moves at the +-1 nat noise level: it is not asserted there.
+    assert np.all(np.diff(tv[:5]) > 0)
+    assert np.all(np.diff(kl[:4]) > 0)
+    assert tail[4] < 0.02 * tail[0]  # measured <= 0.006 * tail[0]
 
 
-def test_synthetic_text_loses_scaling(experiment):
-    gap = experiment.scaling
-    # In log(KL(n)/KL(10 n)): 10x more synthetic text gains less than half of what 10x more real text gains.
-    assert gap["gain_synthetic"] < 0.5 * gap["gain_real"]
-    assert gap["kl_synthetic"][1] > 5 * gap["kl_real"][1]
+def test_oracle_verification_stops_errors_compounding(runs):
+    # The error rate of replace at top-p 1 grows (0.005 -> 0.012-0.015 after 8 generations); removing the
+    # forbidden transitions keeps it at about 0.001-0.002: ratios 0.08-0.2 measured; the bound is 0.6.
+    replace, oracle = runs["replace", 1.0]["invalid"], runs["verify-oracle", 1.0]["invalid"]
+    assert replace[8] > 1.5 * replace[0]
+    assert oracle[8] < 0.6 * replace[8]
+
+
+def test_a_verifier_that_keeps_everything_fails_the_verification_test(language, monkeypatch):
+    """The test above must fail for a filter that does nothing: it then measures the filter, not chance."""
+    monkeypatch.setattr(lm, "verify_counts", lambda counts, judge, threshold: np.asarray(counts, dtype=float))
+    out = lm_net.self_consuming_loop(language, [("replace", 1.0, 1.0), ("verify-oracle", 1.0, 1.0)],
+                                     config=QUICK, n_generations=8, seed=SEED)
+    fake = {("replace", 1.0): {"invalid": out["invalid"][0]}, ("verify-oracle", 1.0): {"invalid": out["invalid"][1]}}
+    with pytest.raises(AssertionError):
+        test_oracle_verification_stops_errors_compounding(fake)
+
+
+def test_verification_cannot_restore_a_tail_that_decoding_cut(runs):
+    # At top-p 0.8 the oracle removes errors but the tail is gone all the same (covered tail < 3% by gen. 4).
+    tail = runs["verify-oracle", 0.8]["tail"]
+    assert tail[4] < 0.03 * tail[0]
+
+
+def test_self_verification_misses_the_confident_errors(runs):
+    # The model judging itself drops only the errors it rates below the threshold: its error rate stays
+    # well above the oracle's (measured 2.5-5x) though below replace's.
+    self_, oracle, replace = (runs[wf, 1.0]["invalid"][8] for wf in ("verify-self", "verify-oracle", "replace"))
+    assert self_ > 1.5 * oracle
+    assert self_ < replace
+
+
+def test_accumulate_is_bounded_only_with_unbiased_decoding(runs):
+    unbiased, top_p = runs["accumulate", 1.0]["kl"], runs["accumulate", 0.8]["kl"]
+    # top-p 1: KL stays within 0.9-1.1x of generation 0 over 8 generations (measured); top-p 0.8: it drifts
+    # up every round (x4-6 by generation 8), with no sign of saturation between generations 4 and 8.
+    assert unbiased.max() < 1.5 * unbiased[0]
+    assert top_p[8] > 2.5 * top_p[0]
+    assert top_p[8] > 1.2 * top_p[4]
+    assert top_p[8] > 2 * unbiased[8]
+
+
+def test_scaling_real_keeps_helping_synthetic_stops_at_the_generators_floor(experiment):
+    s = experiment.scaling
+    real, synthetic, cut = (s[key]["kl"] for key in ("real", "synthetic", "synthetic top-p"))
+    floor = s["generator"]["kl"]
+    assert np.all(np.diff(real) < 0) and real[-1] < 0.15 * real[0]     # measured ~0.06x over 16x more text
+    assert 0.8 * floor < synthetic[-1] < 1.4 * floor                   # measured 0.98x the generator's KL
+    assert real[-1] < 0.6 * synthetic[-1]
+    assert cut.min() > 5 * floor                                       # the cut adds a much higher plateau
+    assert np.all(np.diff(s["real"]["tv"]) < 0)
+
+
+def test_cached_experiment_is_read_only(experiment):
+    with pytest.raises(ValueError, match="read-only"):
+        experiment.cures["tail"][:] = 0
+    assert lm_net.run_experiment("quick", seed=0) is experiment
+
+
+# ----------------------------------------------------------------------------------------------- checkers
+
+def _good_top_p(p, mass):
+    order = np.argsort(-p, kind="stable")
+    n_kept = 1 + np.sum(np.cumsum(p[order]) < mass - 1e-12)
+    q = np.zeros_like(p)
+    q[order[:n_kept]] = p[order[:n_kept]]
+    return q / q.sum()
+
+
+def _bad_top_p_strict(p, mass):  # keeps the prefix strictly below mass (one word too few)
+    order = np.argsort(-p, kind="stable")
+    n_kept = max(1, np.sum(np.cumsum(p[order]) < mass))
+    q = np.zeros_like(p)
+    q[order[:n_kept]] = p[order[:n_kept]]
+    return q / q.sum()
+
+
+def _mutating_top_p(p, mass):
+    q = _good_top_p(p, mass)
+    p[:] = q
+    return q
+
+
+TOP_P_WRONG = {
+    "no renormalisation": lambda p, mass: _good_top_p(p, mass) * np.sum(p[_good_top_p(p, mass) > 0]),
+    "one word too few": _bad_top_p_strict,
+    "sorted output": lambda p, mass: -np.sort(-_good_top_p(p, mass)),
+    "no truncation": lambda p, mass: p / p.sum(),
+    "mutates p": _mutating_top_p,
+    "string": lambda p, mass: str(_good_top_p(p, mass)),
+    "None": lambda p, mass: None,
+    "raises": lambda p, mass: 1 / 0,
+}
+
+
+def _good_kl(p, q, weights):
+    return float(weights @ np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / np.where(p > 0, q, 1)), 0).sum(axis=1))
+
+
+KL_WRONG = {
+    "unweighted mean": lambda p, q, weights: float(np.where(p > 0, p * np.log(np.where(p > 0, p / q, 1)), 0).sum(axis=1).mean()),
+    "reverse KL": lambda p, q, weights: _good_kl(q, p, weights),
+    "natural log of ratio only": lambda p, q, weights: float(weights @ np.where(p > 0, np.log(np.where(p > 0, p / q, 1)), 0).sum(axis=1)),
+    "per context": lambda p, q, weights: weights * np.where(p > 0, p * np.log(np.where(p > 0, p / q, 1)), 0).sum(axis=1),
+    "log2": lambda p, q, weights: _good_kl(p, q, weights) / np.log(2),
+}
+
+
+def _good_error(p, q, weights):
+    return float(weights @ np.where(p == 0, q, 0).sum(axis=1))
+
+
+ERROR_WRONG = {
+    "allowed mass": lambda p, q, weights: float(weights @ np.where(p > 0, q, 0).sum(axis=1)),
+    "unweighted": lambda p, q, weights: float(np.where(p == 0, q, 0).sum(axis=1).mean()),
+    "count of forbidden words": lambda p, q, weights: float(weights @ ((p == 0) & (q > 0)).sum(axis=1)),
+    "true-law weighting": lambda p, q, weights: float(weights @ np.where(p == 0, q, 0).sum(axis=1)) * 0.5,
+    "constant": lambda p, q, weights: 0.01,
+    "first context only": lambda p, q, weights: float(np.where(p[0] == 0, q[0], 0).sum()),
+    "mutates q": lambda p, q, weights: (q.__setitem__(slice(None), 0), 0.0)[1],
+}
+
+
+@pytest.mark.parametrize("name", list(TOP_P_WRONG))
+def test_top_p_checker_rejects_wrong_answers(name):
+    assert not check.top_p_law(TOP_P_WRONG[name])
+
+
+@pytest.mark.parametrize("name", list(KL_WRONG))
+def test_kl_checker_rejects_wrong_answers(name):
+    assert not check.kl_per_token(KL_WRONG[name])
+
+
+@pytest.mark.parametrize("name", list(ERROR_WRONG))
+def test_error_rate_checker_rejects_wrong_answers(name):
+    assert not check.error_rate(ERROR_WRONG[name])
+
+
+def test_checkers_accept_legitimate_variants():
+    assert check.top_p_law(_good_top_p)
+    assert check.top_p_law(lambda p, mass: tails.top_p(p, mass))
+    assert check.kl_per_token(_good_kl)
+    assert check.kl_per_token(lambda p, q, weights: lm.kl_per_token(p, q, weights))
+    assert check.error_rate(_good_error)
+    loops = lambda p, q, weights: sum(weights[a] * sum(q[a, b] for b in range(p.shape[1]) if p[a, b] == 0)  # noqa: E731
+                                      for a in range(p.shape[0]))
+    assert check.error_rate(loops)
+
+
+def test_widget_reading_is_on_the_grid_and_its_neighbours_fail(experiment):
+    answer = check.half_tail_top_p_reference()
+    grid = lm_net.CONTROLS["top_p"].options
+    assert answer in grid and answer != lm_net.CONTROLS["top_p"].default
+    assert check.half_tail_top_p(lambda: answer)
+    kept = {tp: experiment.series("tail", "replace", tp) for tp in grid}
+    assert kept[answer][3] <= 0.5 * kept[answer][0]  # the criterion the state line shows holds ...
+    i = grid.index(answer)
+    for neighbour in grid[max(0, i - 1):i] + grid[i + 1:i + 2]:
+        assert not check.half_tail_top_p(lambda n=neighbour: n)
+    for larger in grid[i + 1:]:
+        assert kept[larger][3] > 0.5 * kept[larger][0]  # ... and fails for every larger top-p
+    state = dashboards.lm_dashboard(experiment).update(workflow="replace", top_p=answer, temperature=1.0)
+    shown = float(state.split("tail kept at gen 3 = ")[1].split("%")[0]) / 100
+    assert shown <= 0.5
 
 
 # ----------------------------------------------------------------------------------------------- widgets
@@ -316,13 +531,18 @@ def test_synthetic_text_loses_scaling(experiment):
 def test_drawings_and_dashboard_from_cached_runs(experiment):
     fig, axes = new_figure(1, 2)
     assert "words" in dashboards.draw_language(axes[0], experiment)
-    assert "distinct words" in dashboards.draw_zipf_generations(axes[1], experiment, "replace", DEMO, 1.0)
-    assert "accumulate" in dashboards.draw_cures(axes, experiment)
-    assert "synthetic" in dashboards.draw_scaling(axes[0], experiment)
+    assert "distinct words" in dashboards.draw_zipf_generations(axes[1], experiment, "replace", 0.8, 1.0)
+    assert "Quality" in dashboards.draw_cures(axes, experiment, 1.0)
+    assert "floor" in dashboards.draw_scaling(axes, experiment)
+    assert "accumulate" in dashboards.draw_accumulate(axes[0], experiment)
     dash = dashboards.lm_dashboard(experiment)
-    state = dash.update(workflow="verify-oracle", top_p=DEMO, temperature=1.0)
+    state = dash.update(workflow="verify-oracle", top_p=1.0, temperature=1.0)
     assert state.startswith("verify-oracle") and "tail kept at gen 3" in state
-    assert "cached at" in dash.update(workflow="replace", top_p=0.95)  # not in this fixture: falls back, says so
+    assert dash.controls["temperature"].disabled  # the cures ran at τ = 1 only: the slider says so
+    state = dash.update(workflow="fresh", top_p=0.9, temperature=1.25)
+    assert "was run at τ=1" in state  # falls back to a cached decoding, and says so
+    dash.update(workflow="replace")
+    assert not dash.controls["temperature"].disabled
     assert dash.redraw_seconds < 1.0  # the budget is 0.2 s on an idle machine; this one is shared
 
 
@@ -334,11 +554,15 @@ def test_drawings_reject_bad_arguments(experiment):
         dashboards.draw_zipf_generations(ax, "x")
     with pytest.raises(ValueError, match="metric"):
         dashboards.draw_metric(ax, experiment, "perplexity")
+    with pytest.raises(ValueError, match="top_p"):
+        dashboards.draw_cures([ax, ax], experiment, 0.9)
     with pytest.raises(TypeError, match="experiment"):
-        dashboards.draw_cures([ax, ax], None)
-    with pytest.raises(TypeError, match="experiment"):
-        dashboards.draw_scaling(ax, None)
+        dashboards.draw_scaling([ax, ax], None)
     with pytest.raises(TypeError, match="experiment"):
         dashboards.draw_decoding([ax, ax], None)
+    with pytest.raises(ValueError, match="workflow"):
+        dashboards.draw_decoding([ax, ax], experiment, workflow="recycle")
     with pytest.raises(TypeError, match="experiment"):
         dashboards.lm_dashboard(42)
+    with pytest.raises(ValueError, match="top_p"):
+        dashboards.lm_dashboard(experiment, top_p=0.5)
