@@ -8,7 +8,7 @@ build [NB...]        write nbgrader metadata into solutions/ and regenerate note
 execute PATH...      execute solution notebooks in place (outputs kept, widget state not stored)
 check-env            print versions, thread settings and whether widgets can render
 bench [ARGS]         run the benchmark (benchmarks/bench.py; ``bench --help`` for its options)
-reproduce OUTDIR     redraw every topic's key figures as PNG, with a theory-vs-simulation report
+reproduce OUTDIR     redraw every topic's key figures (PNG, SVG or PDF) with a theory-vs-simulation report
 lab DIR NB...        lay out an nbgrader course folder whose assignment is the given notebooks (``--graded``
                      for a graded lab; never overwrites a file the instructor edited)
 points [NB...]       print the points of each notebook's graded exercises (a Markdown table)
@@ -100,9 +100,11 @@ def _reproduce(args):
     os.environ.setdefault("MPLBACKEND", "Agg")  # PNG files only; no window
     from . import reproduce
 
-    records = reproduce.reproduce(args.outdir, topics=args.topic)
+    records = reproduce.reproduce(args.outdir, topics=args.topic, dpi=args.dpi, fmt=args.format,
+                                  width=args.width, height=args.height)
     for record in records:
-        status = f"FAILED {record['error']}" if record["error"] else record["state"]
+        status = (f"FAILED {record['error']}" if record["error"] else
+                  f"skipped: {record['skipped']}" if record["skipped"] else record["state"])
         print(f"{record['topic']}-{record['name']}: {status}")
     failed = sum(1 for record in records if record["error"])
     print(f"{len(records)} figure(s) and report.md written to {args.outdir}" + (f"; {failed} FAILED." if failed else "."))
@@ -159,13 +161,20 @@ def main(argv=None):
     bench_parser.add_argument("bench_args", nargs="*", help="options of benchmarks/bench.py (see bench --help)")
     bench_parser.set_defaults(func=_bench)
     reproduce_parser = commands.add_parser(
-        "reproduce", help="redraw every key figure as PNG with a theory-vs-simulation report",
+        "reproduce", help="redraw every key figure (PNG, SVG or PDF) with a theory-vs-simulation report",
         description="Redraw the key figures of every topic (course/widgets/<topic>.py, KEY_FIGURES) into OUTDIR "
-                    "as PNG files, and write OUTDIR/report.md: the state line and the relative gap between "
+                    "as slide-ready files (legends beside the data), and write OUTDIR/report.md: the state line and the relative gap between "
                     "simulation and theory for each figure. Exit status 1 if a figure fails.")
     reproduce_parser.add_argument("outdir", metavar="OUTDIR", help="folder to write (created if missing)")
     reproduce_parser.add_argument("--topic", action="append", metavar="TOPIC",
                                   help="only this topic, e.g. recursive (repeatable; default: all)")
+    reproduce_parser.add_argument("--dpi", type=int, default=200, help="resolution of PNG files (default 200)")
+    reproduce_parser.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                                  help="file format: png (default), or svg / pdf (vector, for slides)")
+    reproduce_parser.add_argument("--width", type=float, default=None, metavar="INCHES",
+                                  help="figure width in inches (default: the course's size)")
+    reproduce_parser.add_argument("--height", type=float, default=None, metavar="INCHES",
+                                  help="figure height in inches (default: the course's size)")
     reproduce_parser.set_defaults(func=_reproduce)
     lab_parser = commands.add_parser(
         "lab", help="lay out an nbgrader course folder for a lab", description=(

@@ -2,9 +2,16 @@
 
 Every figure of the course shows simulation as markers and theory as a dashed line of the same colour,
 on an opaque background (readable in dark themes), with the Okabe-Ito colour-blind-safe palette.
+
+Figures hand their data over directly: every helper here records the series it drew on the Axes (see
+:func:`series`), so that ``course.reproduce`` compares theory with simulation from the numbers themselves, never
+from legend labels. A drawing function that plots a theory or simulation curve with ``ax.plot`` directly can
+record it with :func:`record_series`.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -13,7 +20,7 @@ from matplotlib.legend_handler import HandlerTuple
 
 from ._validate import check_int
 
-__all__ = ["COLORS", "apply_style", "new_figure", "theory_vs_simulation", "finish"]
+__all__ = ["COLORS", "apply_style", "new_figure", "theory_vs_simulation", "finish", "Series", "series", "record_series"]
 
 #: Okabe & Ito's colour-blind-safe palette (black last: it is kept for reference lines).
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -38,6 +45,48 @@ _STYLE = {
     "lines.markersize": 5,
     "figure.constrained_layout.use": True,
 }
+
+
+class Series(NamedTuple):
+    """One curve a drawing function drew: ``kind`` is "simulation" or "theory"; ``x`` and ``y`` are read-only."""
+
+    label: str | None
+    kind: str
+    x: np.ndarray
+    y: np.ndarray
+
+
+_SERIES_ATTRIBUTE = "course_series"  # the list of Series kept on each Axes
+SERIES_KINDS = ("simulation", "theory")
+
+
+def record_series(ax, label, kind, x, y):
+    """Record on ``ax`` that a ``kind`` ("simulation" or "theory") curve ``label`` with data ``(x, y)`` was drawn.
+
+    The arrays are copied and made read-only. Returns the :class:`Series`.
+    """
+    if kind not in SERIES_KINDS:
+        raise ValueError(f"kind must be one of {SERIES_KINDS}, got {kind!r}.")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"label must be a string or None, got {type(label).__name__}.")
+    x, y = np.array(x, dtype=float), np.array(y, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}.")
+    x.flags.writeable = y.flags.writeable = False
+    entry = Series(label, kind, x, y)
+    if not isinstance(getattr(ax, _SERIES_ATTRIBUTE, None), list):
+        setattr(ax, _SERIES_ATTRIBUTE, [])
+    getattr(ax, _SERIES_ATTRIBUTE).append(entry)
+    return entry
+
+
+def series(ax):
+    """The :class:`Series` recorded on ``ax`` by the course's drawing helpers, in drawing order (a new list)."""
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+    return list(getattr(ax, _SERIES_ATTRIBUTE, None) or [])
 
 
 def apply_style():
@@ -67,7 +116,8 @@ def theory_vs_simulation(ax, x, simulated, theory, *, label=None, color=None, sp
     theory : array_like
         The theory at ``x_theory`` (default ``x``).
     label : str, optional
-        Legend label; "(sim.)" and "(theory)" are appended.
+        Legend label; "(sim.)" and "(theory)" are appended. Both curves are recorded on ``ax`` under this
+        label (:func:`series`).
     spread : array_like, optional
         Half-width of an error bar at each point (e.g. two standard errors of the mean).
     x_theory : array_like, optional
@@ -90,6 +140,8 @@ def theory_vs_simulation(ax, x, simulated, theory, *, label=None, color=None, sp
     else:
         ax.errorbar(x, simulated, yerr=spread, fmt=marker, color=color, label=sim_label, zorder=3,
                     capsize=2, elinewidth=1)
+    record_series(ax, label, "theory", x_theory, theory)
+    record_series(ax, label, "simulation", x, simulated)
     return ax
 
 

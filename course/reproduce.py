@@ -1,8 +1,8 @@
-"""Regenerate every topic's key figures as PNG, with a report of theory-versus-simulation agreement.
+"""Regenerate every topic's key figures (PNG, SVG or PDF), with a report of theory-versus-simulation agreement.
 
-``python -m course reproduce OUTDIR`` is for slides and for checking a new environment: each figure is
-redrawn from scratch with fixed seeds, and the report says, per figure, how far the simulated markers sit
-from the theory curve.
+``python -m course reproduce OUTDIR [--dpi N] [--format png|svg|pdf]`` is for slides and for checking a new
+environment: each figure is redrawn from scratch with fixed seeds, its legend to the right of the data, and the
+report says, per figure, how far the simulated markers sit from the theory curve.
 
 Protocol for a topic
 --------------------
@@ -12,10 +12,12 @@ A module ``course/widgets/<topic>.py`` takes part by defining a module-level lis
 
 where ``draw(ax)`` draws one figure on a fresh matplotlib Axes (usually one of the module's ``draw_*``
 functions, whose keyword arguments all have defaults, or a ``functools.partial`` of one) and returns its
-one-line state string. Agreement is measured from what the figure shows: every curve pair drawn by
-``plots.theory_vs_simulation`` with a ``label`` (legend entries "<label> (sim.)" and "<label> (theory)")
-is compared at the simulated points. Keep each ``draw`` under a few seconds (a cached experiment that the
-first figure of a topic trains, as in ``lm``, may take longer once).
+one-line state string. Figures drawn from a PyTorch experiment (notebooks 05 and 09) are listed here, in
+:data:`EXTRA_FIGURES`, and skipped where PyTorch is not installed. Agreement is measured from the data the
+figure drew, never from its legend: every simulation recorded on the Axes (``plots.series``: what
+``plots.theory_vs_simulation`` and ``plots.record_series`` record) is compared with the theory curve of the same
+label. Keep each ``draw`` under a few seconds (a cached experiment that the first figure of a topic trains, as
+in ``lm``, may take longer once).
 """
 
 from __future__ import annotations
@@ -27,9 +29,56 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["key_figures", "agreement", "reproduce"]
+__all__ = ["key_figures", "agreement", "reproduce", "FORMATS", "EXTRA_FIGURES"]
 
-_SIM, _THEORY = " (sim.)", " (theory)"
+def _needs_torch(draw):
+    draw.requires = "torch"
+    return draw
+
+
+@_needs_torch
+def _neural_memorizer(ax):
+    """Notebook 05: the neural memoriser trained on synthetic data, against the memoriser's theory."""
+    from .memorizer_net import run_memorizer
+    from .widgets.tails import draw_memorizer_net
+
+    return draw_memorizer_net(ax, run_memorizer("quick", seed=0), pi=0.05)
+
+
+@_needs_torch
+def _torch_miniature(ax):
+    """Notebook 09: curation in PyTorch, accuracy of a student trained behind each verifier."""
+    from .curation_net import run_miniature
+    from .widgets.curation import draw_miniature
+
+    return draw_miniature(ax, run_miniature("quick", seed=0))
+
+
+@_needs_torch
+def _kept_label_noise(ax):
+    """Notebook 09: the label noise among the pairs each verifier keeps."""
+    from .curation_net import run_miniature
+    from .widgets.curation import draw_kept_label_noise
+
+    return draw_kept_label_noise(ax, run_miniature("quick", seed=0))
+
+
+#: Key figures of the notebooks whose figures come from a PyTorch experiment (05, 09), by topic, after the
+#: topic's own KEY_FIGURES. Notebook 10's figures are in ``course/widgets/lm.py``'s KEY_FIGURES.
+EXTRA_FIGURES = {
+    "tails": [("neural_memorizer", _neural_memorizer)],
+    "curation": [("torch_miniature", _torch_miniature), ("kept_label_noise", _kept_label_noise)],
+}
+
+
+def _missing_requirement(draw):
+    """A reason to skip ``draw`` (a package it needs is not installed), or ``None``."""
+    import importlib.util
+
+    needed = getattr(draw, "requires", None)
+    if needed and importlib.util.find_spec(needed) is None:
+        return f"needs {needed}, which is not installed (pip install -r requirements.txt)"
+    return None
 
 
 def _topics():
@@ -61,50 +110,43 @@ def key_figures(topics=None):
             if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) and callable(entry[1])):
                 raise ValueError(f"KEY_FIGURES of course.widgets.{topic} must hold (name, draw) pairs, got {entry!r}.")
             figures.append((topic, *entry))
+        figures += [(topic, name, draw) for name, draw in EXTRA_FIGURES.get(topic, ())]
     return figures
 
 
-def _labelled_data(ax):
-    """Map each legend label of the Axes to its (x, y) data, error-bar containers included."""
-    data = {}
-    for line in ax.lines:
-        data.setdefault(line.get_label(), (line.get_xdata(), line.get_ydata()))
-    for container in ax.containers:
-        lines = getattr(container, "lines", None)
-        if lines and lines[0] is not None:
-            data[container.get_label()] = (lines[0].get_xdata(), lines[0].get_ydata())
-    return data
-
-
 def agreement(ax):
-    """Compare every labelled simulation with its theory curve on the Axes.
+    """Compare every simulation drawn on the Axes with its theory curve.
 
-    For each pair the theory is interpolated linearly at the simulated abscissae, and the relative gap
-    :math:`|y_\\mathrm{sim} - y_\\mathrm{theory}| / |y_\\mathrm{theory}|` is summarised by its median and
-    maximum over the points (points where the theory is 0 are skipped).
+    The series come from the figure itself (``plots.series(ax)``: what ``plots.theory_vs_simulation`` and
+    ``plots.record_series`` recorded), not from its legend: a simulation is paired with the theory curve of the
+    same label drawn before it (for an unlabelled pair, the theory of the same call). The theory is interpolated
+    linearly at the simulated abscissae, and the relative gap
+    :math:`|y_\\mathrm{sim} - y_\\mathrm{theory}| / |y_\\mathrm{theory}|` is summarised by its median and maximum
+    over the points (points where the theory is 0 are skipped).
 
     Returns
     -------
     list of dict
         ``label``, ``points``, ``median_gap``, ``max_gap`` for each pair, in drawing order.
     """
-    from matplotlib.axes import Axes
+    from . import plots
 
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
-    data = _labelled_data(ax)
     rows = []
-    for label, (x_sim, y_sim) in data.items():
-        if not str(label).endswith(_SIM) or label.removesuffix(_SIM) + _THEORY not in data:
+    theories = {}
+    for entry in plots.series(ax):
+        if entry.kind == "theory":
+            theories[entry.label] = entry
             continue
-        base = label.removesuffix(_SIM)
-        x_theory, y_theory = (np.asarray(v, dtype=float) for v in data[base + _THEORY])
+        theory_entry = theories.get(entry.label)
+        if theory_entry is None:
+            continue
+        x_theory, y_theory = theory_entry.x.ravel(), theory_entry.y.ravel()
         order = np.argsort(x_theory)
-        theory = np.interp(np.asarray(x_sim, dtype=float), x_theory[order], y_theory[order])
-        sim = np.asarray(y_sim, dtype=float)
+        theory = np.interp(entry.x.ravel(), x_theory[order], y_theory[order])
+        sim = entry.y.ravel()
         keep = (theory != 0) & np.isfinite(sim) & np.isfinite(theory)
         gaps = np.abs(sim[keep] - theory[keep]) / np.abs(theory[keep])
-        rows.append({"label": base, "points": int(keep.sum()),
+        rows.append({"label": entry.label if entry.label is not None else "(unlabelled)", "points": int(keep.sum()),
                      "median_gap": float(np.median(gaps)) if gaps.size else float("nan"),
                      "max_gap": float(gaps.max()) if gaps.size else float("nan")})
     return rows
@@ -122,37 +164,69 @@ def _check_outdir(outdir):
     return outdir
 
 
-def reproduce(outdir, *, topics=None, dpi=120):
-    """Draw every key figure into ``outdir/<topic>-<name>.png`` and write ``outdir/report.md``.
+FORMATS = ("png", "svg", "pdf")
 
-    A figure whose drawing fails is reported (with the error) and the others still run.
+
+def _outside_legend(ax):
+    """Move the Axes' legend to the right of the plotting area, so that it never hides data on a slide."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    legend.set_loc("upper left")
+    legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
+
+
+def reproduce(outdir, *, topics=None, dpi=200, fmt="png", width=None, height=None):
+    """Draw every key figure into ``outdir/<topic>-<name>.<fmt>`` and write ``outdir/report.md``.
+
+    Figures are slide-ready: the legend sits to the right of the data, never on it; ``fmt`` "svg" and "pdf" are
+    vector files (``dpi`` then only affects embedded images). ``width`` and ``height`` (inches) override the
+    course's figure size. A figure whose drawing fails is reported (with the error) and the others still run; a
+    figure that needs PyTorch where it is not installed is reported as skipped.
 
     Returns
     -------
     list of dict
-        One record per figure: ``topic``, ``name``, ``png``, ``state``, ``seconds``, ``agreement``,
-        ``error`` (``None`` when it drew).
+        One record per figure: ``topic``, ``name``, ``file``, ``state``, ``seconds``, ``agreement``,
+        ``error`` (``None`` when it drew), ``skipped`` (a reason, or ``None``).
 
     Raises
     ------
     ValueError
-        When ``outdir`` cannot be written, or a topic is unknown.
+        When ``outdir`` cannot be written, a topic is unknown, or ``dpi``, ``fmt``, ``width`` or ``height`` is
+        out of range.
     """
     import matplotlib.pyplot as plt
 
     from . import plots
+    from ._validate import check_int
 
+    dpi = check_int("dpi", dpi, low=50, high=1200)
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}.")
+    for name, value in (("width", width), ("height", height)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 1 <= value <= 30):
+            raise ValueError(f"{name} must be a size in inches between 1 and 30, got {value!r}.")
+    figures = key_figures(topics)
     outdir = _check_outdir(outdir)
     records = []
-    for topic, name, draw in key_figures(topics):
-        fig, ax = plots.new_figure()
+    for topic, name, draw in figures:
         start = time.perf_counter()
-        record = {"topic": topic, "name": name, "png": outdir / f"{topic}-{name}.png", "state": "",
-                  "agreement": [], "error": None}
+        record = {"topic": topic, "name": name, "file": outdir / f"{topic}-{name}.{fmt}", "state": "",
+                  "agreement": [], "error": None, "skipped": None}
+        missing = _missing_requirement(draw)
+        if missing:
+            record["skipped"] = missing
+            record["seconds"] = 0.0
+            records.append(record)
+            continue
+        fig, ax = plots.new_figure(width=width, height=height)
         try:
             record["state"] = str(draw(ax))
             record["agreement"] = agreement(ax)
-            fig.savefig(record["png"], dpi=dpi, bbox_inches="tight")
+            _outside_legend(ax)
+            fig.savefig(record["file"], dpi=dpi, bbox_inches="tight", format=fmt)
         except Exception as error:  # report it and go on with the other figures
             record["error"] = f"{type(error).__name__}: {error}"
         finally:
@@ -171,10 +245,13 @@ def _report(records):
              "categories) are sampling noise, visible as the markers' scatter in the PNG.", ""]
     for r in records:
         lines += [f"## {r['topic']} · {r['name']}", ""]
+        if r["skipped"]:
+            lines += [f"Skipped: {r['skipped']}", ""]
+            continue
         if r["error"]:
             lines += [f"**FAILED**: {r['error']}", ""]
             continue
-        lines += [f"![{r['name']}]({r['png'].name})", "", f"State: `{r['state']}` ({r['seconds']:.1f} s)", ""]
+        lines += [f"![{r['name']}]({r['file'].name})", "", f"State: `{r['state']}` ({r['seconds']:.1f} s)", ""]
         if r["agreement"]:
             lines += ["| curve | points | median gap | max gap |", "|---|---|---|---|"]
             lines += [f"| {a['label']} | {a['points']} | {a['median_gap']:.1%} | {a['max_gap']:.1%} |"
@@ -183,5 +260,6 @@ def _report(records):
             lines.append("No labelled theory/simulation pair on this figure.")
         lines.append("")
     failed = sum(1 for r in records if r["error"])
-    lines.append(f"{len(records)} figure(s), {failed} failed.")
+    skipped = sum(1 for r in records if r["skipped"])
+    lines.append(f"{len(records)} figure(s), {failed} failed" + (f", {skipped} skipped." if skipped else "."))
     return "\n".join(lines) + "\n"
