@@ -1,11 +1,11 @@
 """Verifier-based curation of synthetic data: keep rates, the breakdown point and the selection pipeline.
 
 Feng, Dohmatob, Yang, Charton, Kempe, *Beyond Model Collapse: Scaling Up with Synthesized Data Requires
-Verification*, ICLR 2025 (arXiv 2406.07515). The paper's claim (Theorem 4.2 of v2, read second-hand): a
+Verification*, ICLR 2025 (arXiv 2406.07515). The paper's claim (its Theorem 4.2 in v2, read second-hand): a
 linear classifier trained on verified synthetic data is optimal when the generator's error rate ``p`` is
 below the breakdown point ``p* = phi / (phi + psi)`` and inverted above it. The finite-``n`` formula, the
-linear verifier's closed form and the systematic-error generator are the course's reconstructions
-(``shared/science/curation.md`` §1.3-§1.4, §2.2), checked by the tests, not the paper's exact setup.
+linear verifier's closed form and the systematic-error generator are the course's reconstructions, derived in
+``docs/derivations/curation.md`` and checked by the tests, not the paper's exact setup.
 
 Setup (Sigma = I): labels ``y = +-1`` equally likely, ``x | y ~ N(y mu, I_d)`` with ``mu = mu_norm e_1`` (``mu_norm`` is :math:`\\|\\mu\\|`, the signal strength); a
 generator returns a label ``y'`` that is wrong with probability ``p``; a verifier keeps a correct pair with
@@ -23,11 +23,15 @@ import numpy as np
 from scipy import special, stats
 
 from ._validate import check_array, check_choice, check_int, check_real, make_rng
+from .controls import Choice, Slider
 
 __all__ = [
     "VERIFIERS",
     "LEARNERS",
     "ERRORS",
+    "MINIATURE_FILTERS",
+    "CONTROLS",
+    "MAX_ENTRIES",
     "breakdown_point",
     "effective_noise",
     "kept_fraction",
@@ -39,6 +43,7 @@ __all__ = [
     "exact_accuracy",
     "predicted_accuracy",
     "linear_verifier_limit",
+    "linear_verifier_crossing",
     "sample_mixture",
     "generate_labels",
     "fit_learner",
@@ -49,6 +54,31 @@ __all__ = [
 VERIFIERS = ("none", "random", "oracle", "noisy_oracle")
 LEARNERS = ("centroid", "logistic")
 ERRORS = ("random", "systematic")
+
+#: The keep/drop verifiers of the PyTorch miniature (notebook 09), from weakest to strongest on the course's runs.
+#: Written here (numpy only) so that the verifier dashboard's control needs no torch; ``curation_net.FILTERS``
+#: is this tuple.
+MINIATURE_FILTERS = ("none", "self-confidence", "noisy oracle (eps=0.3)", "weak model", "noisy oracle (eps=0.1)",
+                     "oracle")
+
+#: Largest array (number of float entries) a simulation may draw at once: 2e7 floats are 160 MB, which a
+#: laptop holds; beyond it a call fails up front with this limit in the message instead of exhausting memory.
+MAX_ENTRIES = 20_000_000
+#: Largest total number of sampled pairs one call may simulate (summed over the p grid and the repetitions):
+#: about a minute of numpy on a 2-core machine.
+MAX_WORK = 200_000_000
+
+#: The dashboards' controls (see :mod:`course.controls`): one definition of each slider's range, step and
+#: default, shared by the dashboards, their argument validation and the widget exercise's reference answer.
+CONTROLS = {
+    "phi": Slider("phi", "ϕ", low=0.05, high=1.0, step=0.05, default=0.9),
+    "psi": Slider("psi", "ψ", low=0.0, high=1.0, step=0.05, default=0.3),
+    "breakdown.n": Choice("n", "n", options=(100, 300, 1_000, 3_000, 10_000, 30_000, 100_000), default=10_000),
+    "theta_deg": Slider("theta_deg", "θ (deg)", low=0.0, high=90.0, step=5.0, default=60.0),
+    "threshold": Slider("threshold", "γ", low=0.0, high=2.0, step=0.1, default=0.0),
+    "mu_norm": Slider("mu_norm", "‖μ‖", low=0.5, high=6.0, step=0.5, default=2.0),
+    "verifier": Choice("verifier", "verifier", options=MINIATURE_FILTERS, default="weak model"),
+}
 
 
 # ----------------------------------------------------------------------------------------------- validation
@@ -71,6 +101,25 @@ def _positive(name, value):
     return arr
 
 
+def _check_entries(what, entries, *, limit=MAX_ENTRIES, why="memory"):
+    """Refuse, before allocating, an array of ``entries`` floats (or a total work) beyond ``limit``."""
+    if entries > limit:
+        reason = (f"{limit:.0e} floats are {limit * 8 / 1e6:.0f} MB, about what a laptop can hold" if why == "memory"
+                  else f"{limit:.0e} sampled pairs take about a minute on a 2-core machine")
+        raise ValueError(f"{what} = {entries:.3g} is too large: the limit is {limit:.0e} ({reason}). "
+                         f"Use a smaller n, d, p grid or n_reps.")
+
+
+def _labels_pm1(name, value, n=None):
+    """A 1-D array of labels in {-1, +1} (as floats), of length ``n`` when given."""
+    arr = check_array(name, value, ndim=1)
+    if n is not None and len(arr) != n:
+        raise ValueError(f"{name} must have one label per row of x ({n}), got {len(arr)}.")
+    if not np.all((arr == 1) | (arr == -1)):
+        raise ValueError(f"{name} must hold labels -1 or +1, got values such as {arr[(arr != 1) & (arr != -1)][0]:g}.")
+    return arr
+
+
 def _bool_array(name, value):
     arr = np.asarray(value)
     if arr.ndim == 0 or arr.size == 0:
@@ -85,7 +134,7 @@ def breakdown_point(phi, psi):
     """The breakdown point :math:`p^\\star = \\phi/(\\phi+\\psi) = 1/(1+\\psi/\\phi)`.
 
     Feng et al. 2025, Theorem 4.2 (v2): below ``p*`` the classifier trained on verified data is optimal, above it
-    it learns the reversed rule. Only the ratio ``psi/phi`` matters.
+    it learns the reversed rule. Only the ratio ``psi/phi`` matters (docs/derivations/curation.md#curation-breakdown-point).
 
     Parameters
     ----------
@@ -102,7 +151,7 @@ def breakdown_point(phi, psi):
 def effective_noise(p, phi, psi):
     """Label noise among the kept pairs, :math:`p_{\\rm eff} = p\\psi / (p\\psi + (1-p)\\phi)`.
 
-    Derived in the course (curation.md §1.3): selection replaces the noise rate ``p`` by ``p_eff``, which is below
+    Derived in the course (docs/derivations/curation.md#curation-effective-noise): selection replaces the noise rate ``p`` by ``p_eff``, which is below
     1/2 exactly when ``p < p*``.
 
     Parameters
@@ -130,7 +179,7 @@ def keep_rates(verifier, *, rate=0.5, eps=0.1):
 
     ``"none"`` keeps everything (1, 1); ``"random"`` subsamples at ``rate`` (rate, rate); ``"oracle"`` drops every
     wrong pair (1, 0); ``"noisy_oracle"`` is an oracle whose decision is wrong with probability ``eps``
-    (1 - eps, eps). Table of curation.md §1.2 (paper §4.4, second-hand).
+    (1 - eps, eps). Table in docs/derivations/curation.md#curation-keep-rates (the paper's Section 4.4, second-hand).
     """
     check_choice("verifier", verifier, VERIFIERS)
     rate, eps = check_real("rate", rate, low=0, high=1, low_open=True), check_real("eps", eps, low=0, high=1)
@@ -142,7 +191,8 @@ def linear_keep_rates(m, threshold=0.0):
     """Closed-form keep rates of the linear verifier :math:`q = 1[y'\\langle v, x\\rangle > \\gamma]`.
 
     With ``m = <mu, v> = mu_norm cos(theta)`` and ``Sigma = I``: :math:`\\phi = \\Phi(m-\\gamma)`, :math:`\\psi =
-    \\Phi(-m-\\gamma)` (derived in the course, curation.md §1.4; exact). When ``threshold = 0``, ``p* = Phi(m)``.
+    \\Phi(-m-\\gamma)` (derived in the course, docs/derivations/curation.md#curation-linear-verifier; exact). When ``threshold = 0``,
+    ``p* = Phi(m)``.
 
     Parameters
     ----------
@@ -177,6 +227,7 @@ def linear_verifier_keep(x, y_syn, v, threshold=0.0):
     threshold = check_real("threshold", threshold)
     if len(y_syn) != len(x) or len(v) != x.shape[1]:
         raise ValueError(f"x {x.shape}, y_syn {y_syn.shape} and v {v.shape} do not match.")
+    _labels_pm1("y_syn", y_syn)
     norm = np.linalg.norm(v)
     if norm == 0:
         raise ValueError("v must not be the zero vector.")
@@ -188,7 +239,7 @@ def estimate_keep_rates(keep, correct):
 
     :math:`\\hat\\phi = \\#(\\text{kept} \\cap \\text{correct})/\\#\\text{correct}`, :math:`\\hat\\psi =
     \\#(\\text{kept} \\cap \\text{wrong})/\\#\\text{wrong}`, :math:`\\hat p^\\star = \\hat\\phi/(\\hat\\phi+\\hat\\psi)`
-    (the proxy is the paper's; this estimator is the course's, curation.md §1.5). An audit set without wrong
+    (the proxy is the paper's; this estimator is the course's, docs/derivations/curation.md#curation-audit). An audit set without wrong
     (or without correct) pairs gives NaN for that rate and for ``p*_hat``, with a warning.
 
     Parameters
@@ -243,7 +294,7 @@ def exact_accuracy(w, mu):
 
 
 def predicted_accuracy(n, p, phi, psi, *, d=100, mu_norm=2.0):
-    """Finite-``n`` accuracy of the centroid learner on verified data (derived in the course, curation.md §1.3).
+    """Finite-``n`` accuracy of the centroid learner on verified data (docs/derivations/curation.md#curation-finite-n).
 
     .. math:: \\mathrm{acc} \\approx \\Phi\\!\\left(\\frac{s\\|\\mu\\|^2}{\\sqrt{s^2\\|\\mu\\|^2 + d/n_{\\rm kept}}}\\right),
               \\quad s = 1 - 2p_{\\rm eff},\\ n_{\\rm kept} = \\kappa n.
@@ -265,7 +316,7 @@ def linear_verifier_limit(p, theta, *, threshold=0.0, mu_norm=2.0):
 
     The kept centroid is :math:`\\mathbb E[q y' x] = a\\mu + b v` with :math:`a = (1-p)\\phi - p\\psi` and
     :math:`b = (1-p)\\varphi(m-\\gamma) + p\\varphi(m+\\gamma)` (``varphi`` the normal density, ``m = mu_norm cos theta``);
-    the accuracy is ``Phi(mu^T w / ||w||)`` of that ``w`` (derived in the course, curation.md §1.4).
+    the accuracy is ``Phi(mu^T w / ||w||)`` of that ``w`` (docs/derivations/curation.md#curation-linear-verifier-limit).
     Arguments broadcast.
     """
     p = _probability("p", p)
@@ -280,6 +331,31 @@ def linear_verifier_limit(p, theta, *, threshold=0.0, mu_norm=2.0):
     return stats.norm.cdf((a * mu_norm**2 + b * m) / np.sqrt(a**2 * mu_norm**2 + 2 * a * b * m + b**2))
 
 
+def linear_verifier_crossing(theta, *, threshold=0.0, mu_norm=2.0):
+    """Error rate ``p`` at which the population student behind the linear verifier falls to accuracy 1/2.
+
+    The student's accuracy is 1/2 where :math:`\\mu^\\top w = a\\|\\mu\\|^2 + b m = 0`
+    (:func:`linear_verifier_limit`), that is at
+
+    .. math:: p_\\times = \\frac{\\phi\\|\\mu\\|^2 + m\\varphi(m-\\gamma)}
+              {(\\phi+\\psi)\\|\\mu\\|^2 + m(\\varphi(m-\\gamma) - \\varphi(m+\\gamma))},
+
+    which lies above ``p* = phi/(phi+psi)`` when ``m > 0`` and tends to it as ``||mu||^2 / m`` grows: the kept
+    set also carries the verifier's own direction, which points the right way whatever the labels
+    (docs/derivations/curation.md#curation-linear-verifier-crossing). It is a property of the ``n -> inf`` limit, not of finite ``n``.
+    Arguments broadcast; a value above 1 means the student stays above 1/2 for every ``p``.
+    """
+    theta = np.asarray(check_array("theta", theta) if np.ndim(theta) else check_real("theta", theta))
+    threshold = check_array("threshold", threshold) if np.ndim(threshold) else check_real("threshold", threshold)
+    mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
+    m = mu_norm * np.cos(theta)
+    phi, psi = linear_keep_rates(m, threshold)
+    right = phi * mu_norm**2 + m * stats.norm.pdf(m - threshold)
+    wrong = psi * mu_norm**2 - m * stats.norm.pdf(m + threshold)
+    out = right / (right + wrong)
+    return float(out) if np.ndim(out) == 0 else out
+
+
 # --------------------------------------------------------------------------------------------- the pipeline
 def sample_mixture(n, *, d=100, mu_norm=2.0, seed=None):
     """Draw ``n`` pairs ``(x, y)``: ``y = +-1`` equally likely, ``x = y mu + z`` with ``mu = mu_norm e_1``.
@@ -292,6 +368,7 @@ def sample_mixture(n, *, d=100, mu_norm=2.0, seed=None):
     """
     n, d = check_int("n", n, low=1), check_int("d", d, low=2)
     mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
+    _check_entries("n * d", n * d)
     rng = make_rng(seed)
     y = rng.choice(np.array([-1.0, 1.0]), size=n)
     mu = np.zeros(d)
@@ -316,7 +393,7 @@ def generate_labels(x, y, p, *, errors="random", mu_norm=2.0, seed=None):
 
     ``errors="random"`` flips each label independently of ``x`` (the theorem's setting); ``"systematic"`` labels
     by the linear rule ``sign(u^T x)`` with ``u`` at the angle to ``mu = mu_norm e_1`` that makes its error rate ``p``,
-    so the errors are a deterministic wedge of x-space (curation.md §2.2 D; ``u`` lies in the first two
+    so the errors are a deterministic wedge of x-space (docs/derivations/curation.md#curation-systematic-errors; ``u`` lies in the first two
     coordinates, ``p <= 1/2``).
 
     Parameters
@@ -328,7 +405,8 @@ def generate_labels(x, y, p, *, errors="random", mu_norm=2.0, seed=None):
     p : float
         Error rate.
     """
-    x, y = check_array("x", x, ndim=2), check_array("y", y, ndim=1)
+    x = check_array("x", x, ndim=2)
+    y = _labels_pm1("y", y, len(x))
     p = check_real("p", p, low=0, high=1)
     check_choice("errors", errors, ERRORS)
     mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
@@ -365,16 +443,39 @@ def fit_learner(x, y_syn, *, learner="centroid"):
     check_choice("learner", learner, LEARNERS)
     if len(x) != len(y_syn):
         raise ValueError(f"x and y_syn must have the same length, got {len(x)} and {len(y_syn)}.")
+    _labels_pm1("y_syn", y_syn)
+    if learner == "logistic" and x.shape[1] > _MAX_LOGISTIC_D:
+        raise ValueError(f"x has {x.shape[1]} columns; logistic regression here is limited to {_MAX_LOGISTIC_D} "
+                         "(Newton's method solves a d x d system at every step).")
     return y_syn @ x / len(x) if learner == "centroid" else _logistic(x, y_syn)
 
 
-def _common(n, p, d, mu_norm, learner, n_reps):
-    n, d = check_int("n", n, low=1), check_int("d", d, low=3)
-    p = _probability("p", p)
+_MAX_LOGISTIC_D = 1_000
+_MAX_D = 10**9
+_MAX_N = 10**12
+
+
+def _common(n, p, d, mu_norm, learner, n_reps, *, per_sample):
+    """Validate the pipeline's arguments and bound its cost before anything is drawn.
+
+    ``per_sample``: the run draws every pair (``n`` rows of 2, or ``d`` columns for logistic regression) rather
+    than the kept counts only.
+    """
+    n, d = check_int("n", n, low=1, high=_MAX_N), check_int("d", d, low=3, high=_MAX_D)
+    p = np.asarray(_probability("p", p))
     mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
     check_choice("learner", learner, LEARNERS)
     reps = 1 if n_reps is None else check_int("n_reps", n_reps, low=1)
-    return n, np.asarray(p), d, mu_norm, reps
+    runs = p.size * reps
+    _check_entries("len(p) * n_reps", runs, limit=10**6)
+    if per_sample:
+        width = 2 if learner == "centroid" else d
+        if learner == "logistic" and d > _MAX_LOGISTIC_D:
+            raise ValueError(f"d must be <= {_MAX_LOGISTIC_D} with learner='logistic' (Newton's method solves a d x d "
+                             f"system at every step), got {d}.")
+        _check_entries(f"n * {'2' if width == 2 else 'd'} (one run's sample)", n * width)
+        _check_entries("n * len(p) * n_reps", n * runs, limit=MAX_WORK, why="time")
+    return n, p, d, mu_norm, reps
 
 
 def _centroid_from_counts(n_correct, n_wrong, d, mu_norm, rng):
@@ -450,9 +551,10 @@ def simulate_selection(n, p, phi, psi, *, d=100, mu_norm=2.0, learner="centroid"
     -------
     ndarray of shape ``np.shape(p)`` (+ ``(n_reps,)``)
     """
-    n, p, d, mu_norm, reps = _common(n, p, d, mu_norm, learner, n_reps)
-    phi, psi = _probability("phi", phi), _probability("psi", psi)
+    phi, psi = check_real("phi", phi, low=0, high=1), check_real("psi", psi, low=0, high=1)
     check_choice("errors", errors, ERRORS)
+    n, p, d, mu_norm, reps = _common(n, p, d, mu_norm, learner, n_reps,
+                                     per_sample=not (errors == "random" and learner == "centroid"))
     rng = make_rng(seed)
     if errors == "random" and learner == "centroid":
         n_correct = rng.binomial(n, (1 - p)[..., None] * phi, p.shape + (reps,))
@@ -470,8 +572,9 @@ def simulate_linear_verifier(n, p, theta, *, threshold=0.0, d=100, mu_norm=2.0, 
                              n_reps=None, seed=None):
     """Test accuracy of the pipeline with the linear verifier ``q = 1[y' <v, x> > threshold]``, ``angle(v, mu) = theta``.
 
-    The keep decision depends on ``x``, so the kept set carries the verifier's direction ``v`` (curation.md
-    §1.4, §2.2 C-D). ``v = cos(theta) e_1 + sin(theta) e_2``; only that plane is sampled for the centroid.
+    The keep decision depends on ``x``, so the kept set carries the verifier's direction ``v``
+    (docs/derivations/curation.md#curation-linear-verifier-limit). ``v = cos(theta) e_1 + sin(theta) e_2``; only that plane is sampled
+    for the centroid.
 
     Parameters
     ----------
@@ -484,9 +587,9 @@ def simulate_linear_verifier(n, p, theta, *, threshold=0.0, d=100, mu_norm=2.0, 
     d, mu_norm, learner, errors, n_reps, seed
         As in :func:`simulate_selection`.
     """
-    n, p, d, mu_norm, reps = _common(n, p, d, mu_norm, learner, n_reps)
     theta, threshold = check_real("theta", theta), check_real("threshold", threshold)
     check_choice("errors", errors, ERRORS)
+    n, p, d, mu_norm, reps = _common(n, p, d, mu_norm, learner, n_reps, per_sample=True)
     rng = make_rng(seed)
     v = np.array([np.cos(theta), np.sin(theta)])
 

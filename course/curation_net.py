@@ -1,17 +1,19 @@
 """The PyTorch miniature of verified synthetic data: curated labels beat the generator that wrote them.
 
-A course design (``shared/science/curation.md`` §3.3), a small stand-in for the paper's eigenvalue and news
-summarisation experiments (Feng et al., ICLR 2025, §3 and §6): a fixed random *teacher* defines the truth; a
+A course design (``docs/derivations/curation.md#curation-miniature``), a small stand-in for the paper's eigenvalue
+and news summarisation experiments (Feng et al., ICLR 2025, Sections 3 and 6): a fixed random *teacher* defines the truth; a
 *generator* MLP trained on a few hundred clean pairs labels a pool of fresh inputs by sampling from its softmax;
 *verifiers* keep or drop each generated pair (or pick one of K samples); a *student* MLP is trained on the kept
 pairs only and scored on clean test points. Everything is seeded; one torch thread on small CPUs; the GPU when
-there is one.
+there is one. :func:`run_miniature` caches its results in-process by ``(size, seed, device)`` and returns them
+read-only, so a notebook cannot change what a checker expects.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -20,26 +22,73 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._validate import check_choice, check_int, check_real
-from .curation import estimate_keep_rates
+from .curation import MINIATURE_FILTERS, estimate_keep_rates
 from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator, train_model
 
-__all__ = ["CONFIGS", "FILTERS", "Miniature", "make_teacher", "train_classifier", "StackedMLP", "train_students",
+__all__ = ["CONFIGS", "FILTERS", "MiniatureConfig", "Miniature", "make_teacher", "train_classifier", "StackedMLP", "train_students",
            "sample_candidates",
-           "best_of_k", "noisy_oracle_keep", "filter_verifiers", "run_miniature", "spearman"]
+           "best_of_k", "noisy_oracle_keep", "filter_verifiers", "run_miniature", "clear_cache", "spearman"]
 
-#: Sizes of the miniature. "quick" is the design of curation.md §3.3 (generator 20-128-128-10 on 500 clean pairs,
-#: a pool of 20 000, students trained for 1 000 steps) with narrower students (width 64), all trained side by
-#: side, so that one seed takes about 10 s on a 2-core CPU; "full" has a 100 000 pool, width-128 students and
+#: Bounds checked before any network or tensor is made (a typo such as ``width=10**6`` would otherwise ask for
+#: terabytes): widths, steps, candidates per input and entries of one tensor.
+MAX_WIDTH = 4_096
+MAX_STEPS = 1_000_000
+MAX_K = 1_000
+MAX_ENTRIES = 50_000_000
+MAX_STUDENTS = 64
+
+
+@dataclass(frozen=True)
+class MiniatureConfig:
+    """One size of the miniature: task, generator, pool and students (see :data:`CONFIGS`)."""
+
+    d_in: int = 20
+    n_classes: int = 10
+    scale: float = 0.35
+    generator_hidden: int = 128
+    hidden: int = 64
+    n_clean: int = 500
+    n_pool: int = 20_000
+    n_test: int = 10_000
+    k: int = 4
+    generator_steps: int = 400
+    student_steps: int = 1_000
+    batch_size: int = 256
+    lr: float = 2e-3
+
+
+#: Sizes of the miniature. "quick" is the course's design (generator 20-128-128-10 on 500 clean pairs, a pool of
+#: 20 000, students trained for 1 000 steps) with narrower students (width 64), all trained side by side, so
+#: that one seed takes about 10 s on an idle 2-core CPU; "full" has a 100 000 pool, width-128 students and
 #: 4 000 steps (meant for a GPU).
-CONFIGS = {
-    "quick": dict(d_in=20, n_classes=10, scale=0.35, generator_hidden=128, hidden=64, n_clean=500, n_pool=20_000,
-                  n_test=10_000, k=4, generator_steps=400, student_steps=1_000, batch_size=256, lr=2e-3),
-    "full": dict(d_in=20, n_classes=10, scale=0.35, generator_hidden=128, hidden=128, n_clean=500, n_pool=100_000,
-                 n_test=50_000, k=4, generator_steps=400, student_steps=4_000, batch_size=256, lr=2e-3),
-}
+CONFIGS = MappingProxyType({
+    "quick": MiniatureConfig(),
+    "full": MiniatureConfig(hidden=128, n_pool=100_000, n_test=50_000, student_steps=4_000),
+})
 
-#: The keep/drop verifiers, from weakest to strongest on the course's runs.
-FILTERS = ("none", "self-confidence", "noisy oracle (eps=0.3)", "weak model", "noisy oracle (eps=0.1)", "oracle")
+#: The keep/drop verifiers, from weakest to strongest on the course's runs (defined in :mod:`course.curation`).
+FILTERS = MINIATURE_FILTERS
+
+
+def _check_tensor(name, value, *, ndim, kind):
+    """``value`` must be a torch tensor of ``ndim`` dimensions; ``kind`` "float", "int" or "bool"."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}.")
+    if value.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D tensor, got shape {tuple(value.shape)}.")
+    ok = {"float": value.is_floating_point(), "bool": value.dtype == torch.bool,
+          "int": value.dtype in (torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8)}[kind]
+    if not ok:
+        raise TypeError(f"{name} must be a {kind} tensor, got dtype {value.dtype}.")
+    if kind == "float" and not torch.isfinite(value).all():
+        raise ValueError(f"{name} must contain only finite numbers (no NaN or inf).")
+    return value
+
+
+def _check_entries(what, entries):
+    if entries > MAX_ENTRIES:
+        raise ValueError(f"{what} = {entries:.3g} entries is too large: the limit is {MAX_ENTRIES:.0e} "
+                         f"({MAX_ENTRIES * 4 / 1e6:.0f} MB of float32), to stay within a laptop's memory.")
 
 
 def make_teacher(*, d_in=20, width=64, n_classes=10, scale=0.35, seed=0):
@@ -48,8 +97,8 @@ def make_teacher(*, d_in=20, width=64, n_classes=10, scale=0.35, seed=0):
     ``W1, b1 ~ N(0, scale^2)`` and ``W2 ~ N(0, 1/width)``: ``scale`` sets how curved the class boundaries are, and so
     how hard the task is for a generator trained on a few hundred pairs (0.35 gives it about 70% accuracy).
     """
-    d_in, width = check_int("d_in", d_in, low=1), check_int("width", width, low=1)
-    n_classes = check_int("n_classes", n_classes, low=2)
+    d_in, width = check_int("d_in", d_in, low=1, high=MAX_WIDTH), check_int("width", width, low=1, high=MAX_WIDTH)
+    n_classes = check_int("n_classes", n_classes, low=2, high=MAX_WIDTH)
     scale = check_real("scale", scale, low=0, low_open=True)
     gen = torch_generator(seed)
     teacher = nn.Sequential(nn.Linear(d_in, width), nn.Tanh(), nn.Linear(width, n_classes))
@@ -73,10 +122,17 @@ def train_classifier(x, y, *, steps, n_classes=10, hidden=64, batch_size=256, lr
     :func:`course.nets.train_model` counts epochs; the miniature fixes the number of steps so that students
     trained on differently sized kept sets get the same optimisation budget.
     """
-    steps = check_int("steps", steps, low=1)
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    x, y = _check_tensor("x", x, ndim=2, kind="float"), _check_tensor("y", y, ndim=1, kind="int")
     if len(x) == 0:
         raise ValueError("x must hold at least one training pair (did the verifier keep nothing?).")
-    n_classes = check_int("n_classes", n_classes, low=2)
+    if len(y) != len(x):
+        raise ValueError(f"y must have one label per row of x ({len(x)}), got {len(y)}.")
+    n_classes = check_int("n_classes", n_classes, low=2, high=MAX_WIDTH)
+    hidden = check_int("hidden", hidden, low=1, high=MAX_WIDTH)
+    batch_size = check_int("batch_size", batch_size, low=1, high=100_000)
+    if y.min() < 0 or y.max() >= n_classes:
+        raise ValueError(f"y must hold class indices 0..{n_classes - 1}, got values in [{int(y.min())}, {int(y.max())}].")
     model = MLP([x.shape[1], hidden, hidden, n_classes], seed=seed).to(get_device(device))
     per_epoch = -(-len(x) // batch_size)
     train_model(model, x, y, epochs=max(1, round(steps / per_epoch)), batch_size=batch_size, lr=lr, seed=seed,
@@ -128,7 +184,19 @@ def train_students(x, labels, keeps, *, steps, n_classes=10, hidden=64, batch_si
     steps : int
         Adam steps; each student draws ``batch_size`` of its kept pairs (with replacement) per step.
     """
-    steps = check_int("steps", steps, low=1)
+    steps = check_int("steps", steps, low=1, high=MAX_STEPS)
+    x = _check_tensor("x", x, ndim=2, kind="float")
+    labels, keeps = _check_tensor("labels", labels, ndim=2, kind="int"), _check_tensor("keeps", keeps, ndim=2, kind="bool")
+    if labels.shape != keeps.shape or labels.shape[1] != len(x):
+        raise ValueError(f"labels and keeps must both have shape (sets, {len(x)}) for x of {len(x)} rows, got "
+                         f"{tuple(labels.shape)} and {tuple(keeps.shape)}.")
+    n_classes = check_int("n_classes", n_classes, low=2, high=MAX_WIDTH)
+    hidden = check_int("hidden", hidden, low=1, high=MAX_WIDTH)
+    batch_size = check_int("batch_size", batch_size, low=1, high=100_000)
+    if not 1 <= keeps.shape[0] <= MAX_STUDENTS:
+        raise ValueError(f"train_students trains 1 to {MAX_STUDENTS} students at once, got {keeps.shape[0]} sets.")
+    if labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(f"labels must hold class indices 0..{n_classes - 1}.")
     counts = keeps.sum(dim=1)
     if torch.any(counts == 0):
         raise ValueError(f"every training set must keep at least one pair, got counts {counts.tolist()}.")
@@ -158,7 +226,9 @@ def sample_candidates(model, x, *, k=1, seed=0):
     probs : Tensor, shape (n, k)
         The model's probability of each sampled label (the "likelihood" a self-verifier sees).
     """
-    k = check_int("k", k, low=1)
+    k = check_int("k", k, low=1, high=MAX_K)
+    x = _check_tensor("x", x, ndim=2, kind="float")
+    _check_entries("len(x) * k", len(x) * k)
     with torch.no_grad():
         probs = torch.softmax(model(x), dim=1)
     gen = torch_generator(seed, device=x.device)
@@ -177,17 +247,36 @@ def best_of_k(candidates, scores, *, min_score=-np.inf):
     candidates : array_like or Tensor, shape (n, k)
     scores : array_like or Tensor, shape (n, k)
     min_score : float
-        Inputs whose best score is not above ``min_score`` are dropped.
+        Inputs whose best score is not above ``min_score`` are dropped; ``-inf`` (the default) keeps every input.
+        ``+inf`` or NaN would silently drop (or, compared wrongly, keep) everything and are refused.
 
     Returns
     -------
     chosen : same type as candidates, shape (n,)
     keep : same type (bool), shape (n,)
     """
-    min_score = check_real("min_score", float(min_score)) if np.isfinite(min_score) else -np.inf
-    if tuple(candidates.shape) != tuple(scores.shape) or len(candidates.shape) != 2:
-        raise ValueError(f"candidates and scores must be 2-D of the same shape, got {tuple(candidates.shape)} "
-                         f"and {tuple(scores.shape)}.")
+    if isinstance(min_score, torch.Tensor) and min_score.numel() == 1:
+        min_score = min_score.item()
+    if isinstance(min_score, (bool, np.bool_)) or not isinstance(min_score, (int, float, np.integer, np.floating)):
+        raise TypeError(f"min_score must be a real number (or -inf), got {min_score!r}.")
+    if min_score != -np.inf:
+        min_score = check_real("min_score", min_score)  # refuses +inf and NaN
+    for name, value in (("candidates", candidates), ("scores", scores)):
+        if not isinstance(value, (torch.Tensor, np.ndarray, list, tuple)):
+            raise TypeError(f"{name} must be an array or a tensor of shape (n, k), got {type(value).__name__}.")
+    if not isinstance(candidates, torch.Tensor):
+        candidates = np.asarray(candidates)
+    if not isinstance(scores, torch.Tensor):
+        scores = np.asarray(scores)
+    if tuple(candidates.shape) != tuple(scores.shape) or len(candidates.shape) != 2 or 0 in tuple(scores.shape):
+        raise ValueError(f"candidates and scores must be non-empty 2-D arrays of the same shape, got "
+                         f"{tuple(candidates.shape)} and {tuple(scores.shape)}.")
+    try:
+        finite = bool(torch.isfinite(torch.as_tensor(scores).double()).all())
+    except (TypeError, RuntimeError):
+        raise TypeError("scores must hold real numbers.") from None
+    if not finite:
+        raise ValueError("scores must be finite (a NaN score would make the choice arbitrary).")
     if isinstance(candidates, torch.Tensor):
         best = torch.as_tensor(scores).float().argmax(dim=1, keepdim=True)
         return candidates.gather(1, best)[:, 0], torch.as_tensor(scores).float().gather(1, best)[:, 0] > min_score
@@ -199,6 +288,7 @@ def best_of_k(candidates, scores, *, min_score=-np.inf):
 def noisy_oracle_keep(correct, eps, *, seed=0):
     """An oracle whose keep decision is wrong with probability ``eps``: ``phi = 1 - eps``, ``psi = eps``."""
     eps = check_real("eps", eps, low=0, high=1)
+    correct = _check_tensor("correct", correct, ndim=1, kind="bool")
     gen = torch_generator(seed, device=correct.device)
     flip = torch.rand(correct.shape, generator=gen, device=correct.device) < eps
     return correct ^ flip
@@ -217,6 +307,14 @@ def filter_verifiers(y_syn, y_true, generator_probs, weak_probs, *, seed=0):
     if not (len(y_syn) == len(y_true) == len(generator_probs) == len(weak_probs)):
         raise ValueError(f"y_syn, y_true, generator_probs and weak_probs must have the same length, got "
                          f"{len(y_syn)}, {len(y_true)}, {len(generator_probs)} and {len(weak_probs)}.")
+    y_syn, y_true = _check_tensor("y_syn", y_syn, ndim=1, kind="int"), _check_tensor("y_true", y_true, ndim=1, kind="int")
+    generator_probs = _check_tensor("generator_probs", generator_probs, ndim=2, kind="float")
+    weak_probs = _check_tensor("weak_probs", weak_probs, ndim=2, kind="float")
+    if generator_probs.shape != weak_probs.shape:
+        raise ValueError(f"generator_probs and weak_probs must have the same shape, got {tuple(generator_probs.shape)} "
+                         f"and {tuple(weak_probs.shape)}.")
+    if len(y_syn) and (y_syn.min() < 0 or y_syn.max() >= generator_probs.shape[1]):
+        raise ValueError(f"y_syn must hold class indices 0..{generator_probs.shape[1] - 1}.")
     correct = y_syn == y_true
     own = generator_probs.gather(1, y_syn[:, None])[:, 0]
     weak = weak_probs.gather(1, y_syn[:, None])[:, 0]
@@ -234,19 +332,27 @@ def spearman(a, b):
     """Spearman rank correlation of two sequences (ties averaged)."""
     if len(a) != len(b) or len(a) < 2:
         raise ValueError(f"a and b must have the same length, at least 2, got {len(a)} and {len(b)}.")
+    if not (np.all(np.isfinite(np.asarray(a, dtype=float))) and np.all(np.isfinite(np.asarray(b, dtype=float)))):
+        raise ValueError("a and b must contain only finite numbers.")
     return float(stats.spearmanr(np.asarray(a, dtype=float), np.asarray(b, dtype=float)).statistic)
 
 
-@dataclass
+def _read_only(array):
+    array = np.array(array)  # a private copy
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True, eq=False)
 class Miniature:
-    """Results of one run of the miniature.
+    """Results of one run of the miniature (read-only: the same object is shared by every caller).
 
     ``table`` maps each training set (the six filters, the two best-of-K selectors and the clean labels) to a
-    dict with ``phi``, ``psi``, ``p_star`` (NaN where undefined), ``kept`` and ``accuracy`` (student test
+    mapping with ``phi``, ``psi``, ``p_star`` (NaN where undefined), ``kept`` and ``accuracy`` (student test
     accuracy); ``generator`` and ``weak`` are the accuracies of those models' greedy labels, ``error_rate`` the
     generator's sampled error rate on the pool and ``pass_at_k`` the fraction of inputs with a correct candidate.
     ``keeps`` holds each filter's keep bits on the pool and ``correct`` whether each generated label is right
-    (numpy arrays, for audits).
+    (read-only numpy arrays, for audits).
     """
 
     size: str
@@ -255,13 +361,19 @@ class Miniature:
     weak: float
     error_rate: float
     pass_at_k: float
-    table: dict = field(default_factory=dict)
-    keeps: dict = field(default_factory=dict, repr=False)
+    table: MappingProxyType = field(default_factory=dict)
+    keeps: MappingProxyType = field(default_factory=dict, repr=False)
     correct: np.ndarray = field(default=None, repr=False)
     seconds: float = float("nan")
+    device: str = "cpu"
 
     def __post_init__(self):
         check_choice("size", self.size, SIZES)
+        table = {name: MappingProxyType(dict(row)) for name, row in dict(self.table).items()}
+        object.__setattr__(self, "table", MappingProxyType(table))
+        object.__setattr__(self, "keeps", MappingProxyType({k: _read_only(v) for k, v in dict(self.keeps).items()}))
+        if self.correct is not None:
+            object.__setattr__(self, "correct", _read_only(self.correct))
 
     def filters(self):
         """``(p_star, accuracy)`` arrays over the keep/drop verifiers, in :data:`FILTERS` order."""
@@ -278,8 +390,19 @@ class Miniature:
         return "\n".join(lines)
 
 
+_CACHE = {}
+
+
+def clear_cache():
+    """Forget every cached :func:`run_miniature` result (the next call trains again)."""
+    _CACHE.clear()
+
+
 def run_miniature(size="quick", *, seed=0, device=None, progress=False):
     """Run the miniature end to end: teacher, generator, verifiers, one student per training set.
+
+    The result is cached in-process by ``(size, seed, device)`` and is read-only, so a second call (a checker, a
+    dashboard) returns the same object at no cost and nobody can change it.
 
     Parameters
     ----------
@@ -297,32 +420,40 @@ def run_miniature(size="quick", *, seed=0, device=None, progress=False):
     Miniature
     """
     check_choice("size", size, SIZES)
-    seed = check_int("seed", seed, low=0)
-    start = time.perf_counter()
-    cfg = CONFIGS[size]
+    seed = check_int("seed", seed, low=0, high=2**62)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}.")
     device = get_device(device)
+    key = (size, seed, str(device))
+    if key not in _CACHE:
+        _CACHE[key] = _run(CONFIGS[size], size, seed, device, bool(progress))
+    return _CACHE[key]
+
+
+def _run(cfg, size, seed, device, progress):
+    start = time.perf_counter()
     if device.type == "cpu":
         set_torch_threads()
     gen = torch_generator(seed)
-    teacher = make_teacher(d_in=cfg["d_in"], n_classes=cfg["n_classes"], scale=cfg["scale"], seed=seed)
+    teacher = make_teacher(d_in=cfg.d_in, n_classes=cfg.n_classes, scale=cfg.scale, seed=seed)
 
     def inputs(n):
-        x = torch.randn(n, cfg["d_in"], generator=gen)
+        x = torch.randn(n, cfg.d_in, generator=gen)
         return x.to(device), _labels(teacher, x).to(device)
 
-    train_kw = dict(n_classes=cfg["n_classes"], batch_size=cfg["batch_size"], lr=cfg["lr"], device=device)
-    (x_clean, y_clean), (x_weak, y_weak) = inputs(cfg["n_clean"]), inputs(cfg["n_clean"])
-    x_pool, y_pool = inputs(cfg["n_pool"])
-    x_test, y_test = inputs(cfg["n_test"])
-    generator = train_classifier(x_clean, y_clean, steps=cfg["generator_steps"],
-                                 hidden=cfg["generator_hidden"], seed=seed, **train_kw)
-    weak = train_classifier(x_weak, y_weak, steps=cfg["generator_steps"],
-                            hidden=cfg["generator_hidden"], seed=seed + 1000, **train_kw)
+    train_kw = dict(n_classes=cfg.n_classes, batch_size=cfg.batch_size, lr=cfg.lr, device=device)
+    (x_clean, y_clean), (x_weak, y_weak) = inputs(cfg.n_clean), inputs(cfg.n_clean)
+    x_pool, y_pool = inputs(cfg.n_pool)
+    x_test, y_test = inputs(cfg.n_test)
+    generator = train_classifier(x_clean, y_clean, steps=cfg.generator_steps, hidden=cfg.generator_hidden,
+                                 seed=seed, **train_kw)
+    weak = train_classifier(x_weak, y_weak, steps=cfg.generator_steps, hidden=cfg.generator_hidden,
+                            seed=seed + 1000, **train_kw)
 
     def accuracy(model):
         return float((_labels(model, x_test) == y_test).float().mean())
 
-    candidates, cand_probs = sample_candidates(generator, x_pool, k=cfg["k"], seed=seed)
+    candidates, cand_probs = sample_candidates(generator, x_pool, k=cfg.k, seed=seed)
     y_syn = candidates[:, 0]
     with torch.no_grad():
         gen_probs, weak_probs = torch.softmax(generator(x_pool), 1), torch.softmax(weak(x_pool), 1)
@@ -333,21 +464,21 @@ def run_miniature(size="quick", *, seed=0, device=None, progress=False):
     training_sets["oracle best-of-k"] = best_of_k(candidates, (candidates == y_pool[:, None]).float(), min_score=0.5)
     training_sets["clean labels"] = (y_pool, torch.ones_like(correct))
 
-    result = Miniature(size, seed, accuracy(generator), accuracy(weak), float(1 - correct.float().mean()),
-                       float((candidates == y_pool[:, None]).any(1).float().mean()))
     names = list(training_sets)
     labels = torch.stack([training_sets[name][0] for name in names])
     keeps = torch.stack([training_sets[name][1] for name in names])
-    students = train_students(x_pool, labels, keeps, steps=cfg["student_steps"], n_classes=cfg["n_classes"],
-                              hidden=cfg["hidden"], batch_size=cfg["batch_size"], lr=cfg["lr"], seed=seed + 1,
+    students = train_students(x_pool, labels, keeps, steps=cfg.student_steps, n_classes=cfg.n_classes,
+                              hidden=cfg.hidden, batch_size=cfg.batch_size, lr=cfg.lr, seed=seed + 1,
                               progress=progress)
     with torch.no_grad():
         student_acc = (students(x_test.expand(len(names), -1, -1)).argmax(2) == y_test).float().mean(1).tolist()
     keep_np, correct_np = keeps.cpu().numpy(), correct.cpu().numpy()
-    result.keeps, result.correct = {name: keep_np[names.index(name)] for name in FILTERS}, correct_np
+    table = {}
     for i, name in enumerate(names):
         phi, psi, p_star = estimate_keep_rates(keep_np[i], correct_np) if name in FILTERS else (np.nan,) * 3
-        result.table[name] = dict(phi=float(phi), psi=float(psi), p_star=float(p_star), kept=int(keep_np[i].sum()),
-                                  accuracy=student_acc[i])
-    result.seconds = time.perf_counter() - start
-    return result
+        table[name] = dict(phi=float(phi), psi=float(psi), p_star=float(p_star), kept=int(keep_np[i].sum()),
+                           accuracy=student_acc[i])
+    return Miniature(size, seed, accuracy(generator), accuracy(weak), float(1 - correct.float().mean()),
+                     float((candidates == y_pool[:, None]).any(1).float().mean()), table=table,
+                     keeps={name: keep_np[names.index(name)] for name in FILTERS}, correct=correct_np,
+                     seconds=time.perf_counter() - start, device=str(device))
