@@ -1,16 +1,22 @@
 """A neural "Hutter LLM": a small network that memorises Zipf-distributed keys, trained on synthetic data.
 
-The PyTorch miniature of the course's brief (``shared/science/tails.md`` §4.3, "Mini-B"), a stand-in for the
-paper's GCD transformer (Dohmatob et al., ICML 2024, §6; that experiment's details are unconfirmed, so this is
+The course's PyTorch miniature (``docs/derivations/tails.md#tails-neural-memoriser``), a stand-in for the
+paper's GCD transformer (Dohmatob et al., ICML 2024, Sec. 6; that experiment's details are unconfirmed, so this is
 the course's design, not the paper's): ``n_keys`` keys with Zipf(2) frequencies, each with a fixed random label
 among ``n_classes``. The network is an embedding (one ``dim``-vector per key) and a linear read-out; trained
 full-batch on the distinct (key, label) pairs it has seen (labels are deterministic, so only coverage matters),
 it learns exactly the keys it saw, like the memoriser of :mod:`course.tails`.
 
 A *generator* network is trained on ``T0`` clean draws. Synthetic data are keys drawn from ``p`` restricted to
-the generator's support, labelled by the generator (a tail cut, tails.md §2.2 (A)). Learners are trained on
-``T`` draws of which a fraction ``pi`` is clean: with ``pi = 0`` the error plateaus at the generator's missing
-mass; a little clean data brings the decay back once ``pi T`` exceeds about ``T0``.
+the generator's support, labelled by the generator (a support cut, ``docs/derivations/tails.md#tails-generator-cut``).
+Learners are trained on ``T`` draws of which a fraction ``pi`` is clean: with ``pi = 0`` the error plateaus at
+the generator's missing mass; a little clean data brings the decay back, the error halving from the plateau
+once ``pi T`` is 2-5.5 times ``T0`` (:func:`course.tails.resume_training_size`).
+
+:func:`run_memorizer` is the experiment of notebook 05 (``run_<name>(size, *, seed, device, progress)``, like the
+other PyTorch experiments): its configuration is a frozen :class:`MemorizerConfig` from :data:`CONFIGS`, and its
+result is cached in-process by (size, seed, device) and read-only, so nothing a learner does to it can change a
+checker's expected answer.
 
 All learners of a grid are trained side by side as one batch of independent models (a batched matrix
 product): Adam's update is elementwise and each model's loss involves only its own parameters, so this is
@@ -21,6 +27,7 @@ small CPUs (:func:`course.nets.set_torch_threads`); the GPU when there is one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -31,17 +38,38 @@ from ._validate import check_array, check_choice, check_int, check_real, make_rn
 from .nets import SIZES, get_device, torch_generator
 from .tails import zipf
 
-__all__ = ["CONFIGS", "MemorizerTask", "make_task", "MemorizerBank", "train_memorizers", "draw_seen", "generator_data",
-           "MemorizerResult", "run_memorizer_experiment"]
+__all__ = ["CONFIGS", "MemorizerConfig", "MemorizerTask", "make_task", "MemorizerBank", "train_memorizers",
+           "draw_seen", "generator_data", "MemorizerResult", "run_memorizer", "run_memorizer_experiment"]
 
-#: Experiment sizes. "quick" is tails.md §4.3 Mini-B (4096 keys, T0 = 1000, T up to 3e5: under a minute on
-#: a 2-core CPU); "full" has 16x more keys, T0 = 1e4 and T up to 3e7 (meant for a GPU).
-CONFIGS = {
-    "quick": dict(n_keys=4096, T0=1000, T_values=(300, 1000, 3000, 10**4, 3 * 10**4, 10**5, 3 * 10**5),
-                  pis=(0.0, 0.02, 0.1, 1.0), steps=200),
-    "full": dict(n_keys=2**16, T0=10**4, T_values=tuple(int(t) for t in np.round(np.logspace(2.5, 7.5, 11))),
-                 pis=(0.0, 0.01, 0.02, 0.1, 1.0), steps=300),
-}
+#: Limits checked before anything is allocated: keys per task, draws per training set, (models x keys x dim)
+#: entries of one bank of embeddings (4e7 float32 values are 160 MB).
+MAX_KEYS = 2**22
+MAX_DRAWS = 10**12
+MAX_EMBEDDING_ENTRIES = 4 * 10**7
+
+
+@dataclass(frozen=True)
+class MemorizerConfig:
+    """One size of the experiment: the task, the generator's draws, the learners' grid and the training."""
+
+    n_keys: int
+    T0: int
+    T_values: tuple
+    pis: tuple
+    steps: int
+    dim: int = 16
+    lr: float = 0.1
+
+
+#: Experiment sizes. "quick": 4096 keys, T0 = 1000, T up to 3e5 (under a minute on a 2-core CPU); "full" has
+#: 16x more keys, T0 = 1e4 and T up to 3e7 (meant for a GPU).
+CONFIGS = MappingProxyType({
+    "quick": MemorizerConfig(n_keys=4096, T0=1000, T_values=(300, 1000, 3000, 10**4, 3 * 10**4, 10**5, 3 * 10**5),
+                             pis=(0.0, 0.02, 0.1, 1.0), steps=200),
+    "full": MemorizerConfig(n_keys=2**16, T0=10**4,
+                            T_values=tuple(int(t) for t in np.round(np.logspace(2.5, 7.5, 11))),
+                            pis=(0.0, 0.01, 0.02, 0.1, 1.0), steps=300),
+})
 
 
 @dataclass
@@ -70,8 +98,8 @@ def make_task(n_keys=4096, *, beta=2.0, n_classes=32, seed=0):
     -------
     MemorizerTask
     """
-    n_keys = check_int("n_keys", n_keys, low=2)
-    n_classes = check_int("n_classes", n_classes, low=2)
+    n_keys = check_int("n_keys", n_keys, low=2, high=MAX_KEYS)
+    n_classes = check_int("n_classes", n_classes, low=2, high=10**4)
     p = zipf(beta, n_keys)
     return MemorizerTask(p, make_rng(seed).integers(n_classes, size=n_keys), n_classes)
 
@@ -90,9 +118,12 @@ class MemorizerBank(nn.Module):
     def __init__(self, n_models, n_keys, n_classes, dim=16, *, seed=0):
         super().__init__()
         n_models = check_int("n_models", n_models, low=1)
-        self.n_keys = check_int("n_keys", n_keys, low=1)
-        n_classes = check_int("n_classes", n_classes, low=2)
-        dim = check_int("dim", dim, low=1)
+        self.n_keys = check_int("n_keys", n_keys, low=1, high=MAX_KEYS)
+        n_classes = check_int("n_classes", n_classes, low=2, high=10**4)
+        dim = check_int("dim", dim, low=1, high=1024)
+        if n_models * n_keys * dim > MAX_EMBEDDING_ENTRIES:
+            raise ValueError(f"n_models * n_keys * dim = {n_models * n_keys * dim:.3g} embedding entries; the limit is "
+                             f"{MAX_EMBEDDING_ENTRIES:.0e} (160 MB of float32): lower them.")
         gen = torch_generator(seed)
         bound = dim**-0.5
         self.embed = nn.Embedding(n_models * n_keys, dim, sparse=True)
@@ -190,8 +221,12 @@ def train_memorizers(task, clean_seen, synthetic_seen=None, synthetic_labels=Non
         synthetic_labels = np.asarray(synthetic_labels)
         if synthetic_labels.shape != (n_keys,):
             raise ValueError(f"synthetic_labels must have shape ({n_keys},), got {synthetic_labels.shape}.")
-    steps = check_int("steps", steps, low=1)
-    lr = check_real("lr", lr, low=0, low_open=True)
+    steps = check_int("steps", steps, low=1, high=10**5)
+    lr = check_real("lr", lr, low=0, low_open=True, high=100)
+    dim = check_int("dim", dim, low=1, high=1024)
+    if len(clean_seen) * n_keys * dim > MAX_EMBEDDING_ENTRIES:
+        raise ValueError(f"n_models * n_keys * dim = {len(clean_seen) * n_keys * dim:.3g} embedding entries; the "
+                         f"limit is {MAX_EMBEDDING_ENTRIES:.0e} (160 MB of float32): lower them.")
     device = get_device(device)
     keys, labels, weights = _pair_lists(task.labels, clean_seen, synthetic_seen, synthetic_labels)
     keys, labels, weights = (torch.as_tensor(a, device=device) for a in (keys, labels, weights))
@@ -224,16 +259,22 @@ def draw_seen(n_draws, law, *, seed=None):
     ndarray of bool, shape (len(n_draws), n_keys) (or (n_keys,) for a scalar ``n_draws``)
     """
     n = np.asarray(n_draws)
-    if n.dtype.kind not in "iu" or np.any(n < 0):
-        raise ValueError(f"n_draws must be a non-negative integer or an array of them, got {n_draws!r}.")
+    if n.dtype.kind not in "iu":
+        raise TypeError(f"n_draws must be a non-negative integer or an array of them, got {n_draws!r}.")
+    if np.any(n < 0) or np.any(n > MAX_DRAWS):
+        raise ValueError(f"n_draws must lie in [0, {MAX_DRAWS:.0e}], got {n_draws!r}.")
     law = check_array("law", law, ndim=1, nonnegative=True)
+    if law.sum() <= 0:
+        raise ValueError("law must have a positive entry.")
+    if n.size * law.size > 10**9:
+        raise ValueError(f"len(n_draws) * len(law) = {n.size * law.size:.3g} entries; the limit is 1e9: lower them.")
     return make_rng(seed).multinomial(n, law / law.sum()) > 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class MemorizerResult:
     """Errors of the learners (``error[j, t]`` for ``pis[j]``, ``T_values[t]``), the generator's numbers, the
-    keys' law ``p`` and the generator's support ``generator_seen``."""
+    keys' law ``p`` and the generator's support ``generator_seen``. Frozen, and its arrays are read-only."""
 
     T_values: np.ndarray
     pis: np.ndarray
@@ -260,20 +301,59 @@ def generator_data(size="quick", *, seed=0, T0=None, n_keys=None):
     check_choice("size", size, SIZES)
     cfg = CONFIGS[size]
     seed = check_int("seed", seed, low=0)
-    T0 = check_int("T0", cfg["T0"] if T0 is None else T0, low=1)
-    task = make_task(cfg["n_keys"] if n_keys is None else n_keys, seed=seed)
+    T0 = check_int("T0", cfg.T0 if T0 is None else T0, low=1, high=MAX_DRAWS)
+    task = make_task(cfg.n_keys if n_keys is None else n_keys, seed=seed)
     rng = make_rng(seed + 1)
     return task, draw_seen(T0, task.p, seed=rng), rng
 
 
-def run_memorizer_experiment(size="quick", *, T_values=None, pis=None, T0=None, n_keys=None, dim=16, steps=None,
-                             lr=0.1, seed=0, device=None, progress=True):
+def _read_only(array):
+    array = np.array(array)
+    array.flags.writeable = False
+    return array
+
+
+_CACHE = {}
+
+
+def run_memorizer(size="quick", *, seed=0, device=None, progress=False):
+    """The experiment of notebook 05 at the configuration ``CONFIGS[size]``, cached and read-only.
+
+    The same call returns the same (frozen, read-only) :class:`MemorizerResult` object for the rest of the
+    session; see :func:`run_memorizer_experiment` for what it computes and for other settings.
+
+    Parameters
+    ----------
+    size : {"quick", "full"}
+    seed : int
+    device : None, str or torch.device
+        ``None`` picks CUDA when available.
+    progress : bool
+        tqdm bars over the training steps.
+
+    Returns
+    -------
+    MemorizerResult
+    """
+    check_choice("size", size, SIZES)
+    seed = check_int("seed", seed, low=0)
+    device = get_device(device)
+    key = (size, seed, str(device))
+    if key not in _CACHE:
+        _CACHE[key] = run_memorizer_experiment(size, seed=seed, device=device, progress=progress)
+    return _CACHE[key]
+
+
+def run_memorizer_experiment(size="quick", *, T_values=None, pis=None, T0=None, n_keys=None, dim=None, steps=None,
+                             lr=None, seed=0, device=None, progress=True):
     r"""Generator on ``T0`` clean draws, then learners on ``T`` draws with a fraction ``pi`` of clean data.
 
     Learner ``(pi, T)`` sees ``round(pi T)`` clean draws from ``p`` (true labels) and the rest from ``p``
     restricted to the generator's support (labelled by the generator). Its error is exact:
-    :math:`\sum_i p_i \mathbf 1[\hat y_i \ne y_i]`. Expected (tails.md §4.3): with ``pi = 0`` a plateau at the
-    generator's missing mass :math:`M(T_0)`; with ``pi > 0`` the decay resumes once :math:`\pi T \gtrsim T_0`.
+    :math:`\sum_i p_i \mathbf 1[\hat y_i \ne y_i]`. Expected (``docs/derivations/tails.md#tails-neural-memoriser``):
+    with ``pi = 0`` a plateau at the generator's missing mass :math:`M(T_0)`; with ``pi > 0`` the decay resumes,
+    the error halving from the plateau once :math:`\pi T` is a few times :math:`T_0`. Not cached (see
+    :func:`run_memorizer`); the result is frozen and its arrays read-only.
 
     Parameters
     ----------
@@ -297,14 +377,19 @@ def run_memorizer_experiment(size="quick", *, T_values=None, pis=None, T0=None, 
     """
     check_choice("size", size, SIZES)
     cfg = CONFIGS[size]
-    T_values = np.asarray(cfg["T_values"] if T_values is None else T_values)
-    if T_values.dtype.kind not in "iu" or T_values.ndim != 1 or np.any(T_values < 1):
-        raise ValueError(f"T_values must be a 1-D array of positive integers, got {T_values!r}.")
-    pis = check_array("pis", cfg["pis"] if pis is None else pis, ndim=1)
+    T_values = np.asarray(cfg.T_values if T_values is None else T_values)
+    if T_values.dtype.kind not in "iu" or T_values.ndim != 1 or T_values.size == 0 or np.any(T_values < 1) \
+            or np.any(T_values > MAX_DRAWS):
+        raise ValueError(f"T_values must be a 1-D array of integers in [1, {MAX_DRAWS:.0e}], got {T_values!r}.")
+    pis = check_array("pis", cfg.pis if pis is None else pis, ndim=1)
     if np.any((pis < 0) | (pis > 1)):
         raise ValueError(f"pis must lie in [0, 1], got {pis}.")
-    T0 = check_int("T0", cfg["T0"] if T0 is None else T0, low=1)
-    steps = cfg["steps"] if steps is None else steps
+    if pis.size * T_values.size > 256:
+        raise ValueError(f"len(pis) * len(T_values) = {pis.size * T_values.size} learners; the limit is 256.")
+    T0 = check_int("T0", cfg.T0 if T0 is None else T0, low=1, high=MAX_DRAWS)
+    steps = cfg.steps if steps is None else steps
+    dim = cfg.dim if dim is None else dim
+    lr = cfg.lr if lr is None else lr
     seed = check_int("seed", seed, low=0)
     task, gen_seen, rng = generator_data(size, seed=seed, T0=T0, n_keys=n_keys)
     train = dict(dim=dim, steps=steps, lr=lr, device=device, progress=progress)
@@ -315,6 +400,7 @@ def run_memorizer_experiment(size="quick", *, T_values=None, pis=None, T0=None, 
     clean = draw_seen(n_clean.ravel(), task.p, seed=rng)
     synthetic = draw_seen((T_values - n_clean).ravel(), task.p * gen_seen, seed=rng)
     predictions = train_memorizers(task, clean, synthetic, gen_labels, seed=seed + 1, desc="learners", **train)
-    return MemorizerResult(T_values, pis, _error(task, predictions).reshape(n_clean.shape),
+    return MemorizerResult(_read_only(T_values), _read_only(pis),
+                           _read_only(_error(task, predictions).reshape(n_clean.shape)),
                            float(_error(task, gen_labels[None])[0]), float(task.p[~gen_seen].sum()),
-                           int(gen_seen.sum()), T0, task.p, gen_seen)
+                           int(gen_seen.sum()), T0, _read_only(task.p), _read_only(gen_seen))

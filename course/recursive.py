@@ -8,6 +8,9 @@ Three classic settings, each with its exact theory beside a vectorised simulatio
   category never returns (every point mass is absorbing);
 * linear regression retrained on its own labels (Gerstgrasser et al., 2024): replacing the data makes
   the error grow linearly, accumulating it keeps the error below pi^2/6 times the one-fit error.
+
+The derivations are in ``docs/derivations/recursive.md``. :data:`CONTROLS` holds the one definition of every
+dashboard slider of the module (notebooks 00 and 01); dashboards and widget-exercise checkers both use it.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from scipy.special import digamma, gammaln
 from scipy.stats import binom
 
 from ._validate import (
+    check_array,
     check_bool,
     check_choice,
     check_generations,
@@ -25,8 +29,12 @@ from ._validate import (
     check_real,
     make_rng,
 )
+from .controls import Choice, Slider
 
 __all__ = [
+    "CONTROLS",
+    "MAX_ELEMENTS",
+    "harmonic_p",
     "gaussian_chain",
     "gaussian_variance_mean",
     "gaussian_std_mean",
@@ -41,6 +49,62 @@ __all__ = [
     "regression_workflow",
     "workflow_error_theory",
 ]
+
+
+#: Largest array a function of this module allocates (entries): 5e7 float64 values are 400 MB. Bigger requests
+#: are refused up front, with a message naming the arguments, rather than exhausting memory or running for hours.
+MAX_ELEMENTS = 5 * 10**7
+
+#: Largest generation index the theory functions accept (beyond it every quantity has long reached its limit).
+MAX_GENERATIONS = 10**9
+
+#: The dashboards' controls, defined once (see course/controls.py): the dashboards build their sliders from
+#: these specs and validate their arguments with them, and the widget exercises search their grids.
+CONTROLS = {
+    "gaussian.n_samples": Slider("n_samples", "M", low=5, high=200, step=5, default=20, integer=True),
+    "gaussian.n_generations": Slider("n_generations", "generations", low=10, high=300, step=10, default=100,
+                                     integer=True),
+    "gaussian.ddof": Choice("ddof", "ddof", options=(0, 1), default=1),
+    "categorical.n_samples": Slider("n_samples", "M", low=5, high=300, step=5, default=50, integer=True),
+    "categorical.n_generations": Slider("n_generations", "generations", low=5, high=100, step=5, default=50,
+                                        integer=True),
+    "workflow.d": Slider("d", "d", low=2, high=50, step=1, default=20, integer=True),
+    "workflow.T": Slider("T", "T", low=60, high=400, step=10, default=100, integer=True),
+}
+
+
+def _check_size(what, n_elements, *, limit=MAX_ELEMENTS):
+    """Refuse a request whose arrays would hold more than ``limit`` entries (say which arguments to lower)."""
+    if n_elements > limit:
+        raise ValueError(f"{what} asks for {n_elements:.3g} array entries; the limit is {limit:.0e} "
+                         f"(about {limit * 8 / 1e9:.1f} GB of memory): lower them.")
+
+
+def _check_n(name, n):
+    """Generation index (or array of them): integers in [0, MAX_GENERATIONS]; inf, NaN and floats rejected."""
+    arr = np.asarray(n)
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a finite non-negative integer or an array of them, got {n!r}.")
+    arr = check_generations(name, n)
+    if arr.size and arr.max() > MAX_GENERATIONS:
+        raise ValueError(f"{name} must be <= {MAX_GENERATIONS:.0e} (every quantity has reached its limit long "
+                         f"before), got {arr.max()}.")
+    return arr
+
+
+def harmonic_p(n_categories=20):
+    r"""The module's example distribution: :math:`p_i = i^{-1}/H_K` over :math:`K` = ``n_categories`` categories.
+
+    :math:`H_K = \sum_{j\le K} 1/j` (so for :math:`K = 20`, :math:`p_{20} = 0.05/3.598 = 0.0139`).
+
+    Parameters
+    ----------
+    n_categories : int
+        :math:`K`, from 1 to 10**7.
+    """
+    n_categories = check_int("n_categories", n_categories, low=1, high=10**7)
+    weights = 1.0 / np.arange(1, n_categories + 1)
+    return weights / weights.sum()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -90,6 +154,7 @@ def gaussian_chain(n_generations, n_samples, *, ddof=1, n_chains=1, mu0=0.0, sig
     n_chains = check_int("n_chains", n_chains, low=1)
     mu0 = check_real("mu0", mu0)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
+    _check_size("n_chains * (n_generations + 1)", n_chains * (n_generations + 1))
     rng = make_rng(seed)
     ratios = rng.chisquare(n_samples - 1, size=(n_chains, n_generations)) / (n_samples - ddof)
     variances = sigma0**2 * np.cumprod(np.column_stack([np.ones(n_chains), ratios]), axis=1)
@@ -102,10 +167,10 @@ def gaussian_variance_mean(n, n_samples, *, ddof=1, sigma0=1.0):
     r"""Exact :math:`\mathbb E[s_n^2] = \sigma_0^2\,((M-1)/(M-\mathrm{ddof}))^n`.
 
     With ddof = 1 the fitted variance is a martingale and its mean never moves; with ddof = 0 it decays
-    geometrically. (Shumailov et al. 2024; derivation in regression.md §4.2 of the course's briefs.)
+    geometrically. (Shumailov et al. 2024; derivation: ``docs/derivations/recursive.md#recursive-gaussian-variance``.)
     ``n`` may be an int or an array of generations.
     """
-    n = check_generations("n", n)
+    n = _check_n("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     return sigma0**2 * ((n_samples - 1) / (n_samples - ddof)) ** n
@@ -117,7 +182,7 @@ def gaussian_std_mean(n, n_samples, *, ddof=1, sigma0=1.0):
 
     The standard deviation shrinks geometrically even when the variance is unbiased (Jensen's inequality).
     """
-    n = check_generations("n", n)
+    n = _check_n("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     log_c = 0.5 * np.log(2 / (n_samples - ddof)) + gammaln(n_samples / 2) - gammaln((n_samples - 1) / 2)
@@ -130,7 +195,7 @@ def gaussian_log_variance_mean(n, n_samples, *, ddof=1, sigma0=1.0):
     :math:`\log s_n^2` is a random walk whose drift is negative for both ddof, so :math:`s_n^2 \to 0`
     almost surely. Its variance per step is :math:`\psi'((M-1)/2)`.
     """
-    n = check_generations("n", n)
+    n = _check_n("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     drift = digamma((n_samples - 1) / 2) + np.log(2 / (n_samples - ddof))
@@ -151,7 +216,7 @@ def gaussian_mean_square(n, n_samples, *, ddof=1, sigma0=1.0):
 
     The fitted mean is a random walk: it wanders away from the truth without bound.
     """
-    n = check_generations("n", n)
+    n = _check_n("n", n)
     n_samples, ddof = _check_gaussian(n_samples, ddof)
     sigma0 = check_real("sigma0", sigma0, low=0, low_open=True)
     ratio = (n_samples - 1) / (n_samples - ddof)
@@ -187,9 +252,10 @@ def categorical_chain(p, n_samples, n_generations, *, n_chains=1, seed=None):
         The probabilities of each chain at each generation; index 0 along axis 1 is ``p``.
     """
     p = check_probabilities("p", p)
-    n_samples = check_int("n_samples", n_samples, low=1)
+    n_samples = check_int("n_samples", n_samples, low=1, high=10**15)
     n_generations = check_int("n_generations", n_generations, low=1)
     n_chains = check_int("n_chains", n_chains, low=1)
+    _check_size("n_chains * (n_generations + 1) * len(p)", n_chains * (n_generations + 1) * p.size)
     rng = make_rng(seed)
     probs = np.empty((n_chains, n_generations + 1, p.size))
     probs[:, 0] = p
@@ -200,7 +266,7 @@ def categorical_chain(p, n_samples, n_generations, *, n_chains=1, seed=None):
 
 def surviving_categories(probs):
     """Number of categories with positive probability, along the last axis of ``probs``."""
-    probs = np.asarray(probs, dtype=float)
+    probs = check_array("probs", probs, nonnegative=True)
     if probs.ndim < 1 or probs.shape[-1] == 0:
         raise ValueError(f"probs must have at least one category along its last axis, got shape {probs.shape}.")
     return np.count_nonzero(probs > 0, axis=-1)
@@ -208,7 +274,7 @@ def surviving_categories(probs):
 
 def tail_mass_kept(probs, k):
     """Probability that ``probs`` still puts on the categories ranked after the first ``k`` (of the original order)."""
-    probs = np.asarray(probs, dtype=float)
+    probs = check_array("probs", probs, nonnegative=True)
     if probs.ndim < 1:
         raise ValueError(f"probs must have a category axis, got shape {probs.shape}.")
     k = check_int("k", k, low=0, high=probs.shape[-1])
@@ -221,7 +287,8 @@ def category_survival_probability(p, n_samples, n_generations):
     The count of one category under multinomial resampling is, on its own, a Wright-Fisher chain: given
     frequency :math:`c/M` it becomes :math:`\mathrm{Binomial}(M, c/M)`. Propagating the law of the count
     through that :math:`(M+1)\times(M+1)` transition matrix gives the survival probability exactly, with no
-    Monte Carlo. After one generation it is :math:`1-(1-p_i)^M`.
+    Monte Carlo. After one generation it is :math:`1-(1-p_i)^M`
+    (``docs/derivations/recursive.md#recursive-wright-fisher-survival``).
 
     Parameters
     ----------
@@ -237,7 +304,11 @@ def category_survival_probability(p, n_samples, n_generations):
     """
     p = check_probabilities("p", p)
     n_samples = check_int("n_samples", n_samples, low=1, high=2000)
-    n_generations = check_int("n_generations", n_generations, low=1)
+    n_generations = check_int("n_generations", n_generations, low=1, high=10**5)
+    _check_size("(n_generations + 1) * len(p)", (n_generations + 1) * p.size)
+    # Each generation is a (K, M+1) x (M+1, M+1) product: bound the work (about 10 s at 2e10 operations).
+    _check_size("n_generations * len(p) * (n_samples + 1)**2", n_generations * p.size * (n_samples + 1) ** 2,
+                limit=2 * 10**10)
     counts = np.arange(n_samples + 1)
     transition = binom.pmf(counts[None, :], n_samples, counts[:, None] / n_samples)  # row c -> law of next count
     law = binom.pmf(counts[None, :], n_samples, p[:, None])  # (K, M+1): law of the count at generation 1
@@ -261,9 +332,9 @@ def expected_survivors(p, n_samples, n_generations):
 
 def _check_workflow(mode, d, T, sigma):
     check_choice("mode", mode, ("replace", "accumulate"))
-    d = check_int("d", d, low=1)
-    T = check_int("T", T, low=d + 2)
-    sigma = check_real("sigma", sigma, low=0)
+    d = check_int("d", d, low=1, high=1000)
+    T = check_int("T", T, low=d + 2, high=10**9)
+    sigma = check_real("sigma", sigma, low=0, high=1e100)
     return d, T, sigma
 
 
@@ -310,6 +381,11 @@ def regression_workflow(mode, d, T, n_iterations, *, sigma=1.0, n_runs=100, fixe
     n_iterations = check_int("n_iterations", n_iterations, low=1)
     n_runs = check_int("n_runs", n_runs, low=1)
     fixed_design = check_bool("fixed_design", fixed_design)
+    _check_size("n_runs * T * d (the inputs of one fit)", n_runs * T * d)
+    _check_size("n_runs * n_iterations", n_runs * n_iterations)
+    # Each fit costs about n_runs * d^2 (fixed design) or n_runs * T * d^2 (fresh inputs) operations.
+    _check_size("n_runs * n_iterations * d**2 * (T if fresh inputs)",
+                n_runs * n_iterations * d**2 * (1 if fixed_design else T), limit=2 * 10**10)
     rng = make_rng(seed)
     w0 = rng.standard_normal(d) / np.sqrt(d)
     w_prev = np.broadcast_to(w0, (n_runs, d))
@@ -346,10 +422,10 @@ def workflow_error_theory(mode, d, T, n_iterations, *, sigma=1.0):
     * replace: :math:`E_i = i\,E_1`, linear growth without bound;
     * accumulate (fixed design): :math:`E_i = E_1\sum_{j\le i} 1/j^2 < \tfrac{\pi^2}{6}E_1`.
 
-    (Gerstgrasser et al. 2024; the accumulate sum is derived in regression.md §4.1 of the course's briefs.)
+    (Gerstgrasser et al. 2024; derivation: ``docs/derivations/recursive.md#recursive-replace-accumulate``.)
     """
     d, T, sigma = _check_workflow(mode, d, T, sigma)
-    n_iterations = check_int("n_iterations", n_iterations, low=1)
+    n_iterations = check_int("n_iterations", n_iterations, low=1, high=10**7)
     one_fit = sigma**2 * d / (T - d - 1)
     i = np.arange(1, n_iterations + 1)
     return one_fit * (i if mode == "replace" else np.cumsum(1.0 / i**2))

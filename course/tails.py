@@ -13,9 +13,10 @@ Exact theory and a vectorised simulation sit side by side:
   :func:`wrong_label_error`) and three named ways to iterate generations (:func:`generations`);
 * the course's asymptotic constants (:func:`exponent`, :func:`prefactor`, :func:`plateau`, ...).
 
-Tags as in the course's brief: the double scaling law, Cor. 2.2 and the mixing plateau are the paper's
-claims (read through secondary sources); the constants, the narrowed exponent and the three generation
-mechanisms are derived in the course and checked numerically.
+The double scaling law, Cor. 2.2 and the mixing plateau are the paper's claims; the constants, the narrowed
+exponent, the three generation mechanisms and the resume point are derived in the course
+(``docs/derivations/tails.md``) and checked numerically. :data:`CONTROLS` holds the one definition of every
+dashboard control of notebooks 02-05.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ import numpy as np
 from scipy.special import binom, gamma, zeta
 
 from ._validate import check_array, check_choice, check_int, check_probabilities, check_real, make_rng
+from .controls import Choice, Slider
 
 __all__ = [
+    "CONTROLS",
+    "PI_OPTIONS",
+    "MAX_DRAWS",
+    "MAX_ELEMENTS",
     "zipf",
     "top_k",
     "top_p",
@@ -50,10 +56,45 @@ __all__ = [
     "crossover_time",
     "narrowed_exponent",
     "resume_scale",
+    "resume_training_size",
+    "memorizer_theory",
+    "clean_fitted_slope",
 ]
 
 # Tolerance of "sums to one" per entry, as in course._validate.check_probabilities.
 _ATOL = 1e-8
+
+#: Largest array a function of this module allocates (entries; 5e7 float64 values are 400 MB).
+MAX_ELEMENTS = 5 * 10**7
+#: Largest sampled training set (draws): one stream of 1e8 draws takes about 10 s on a laptop core.
+MAX_DRAWS = 10**8
+#: Most (T value, item) pairs one exact evaluation may sum over (about 10 s of exponentials).
+_MAX_WORK = 2 * 10**9
+
+#: Fractions of real data offered by the log-scale π sliders: 10^-3 ... 1 in 20 steps per decade, two
+#: significant digits (0.001, 0.0011, ..., 0.05, 0.056, ..., 1), so the state line shows the exact value.
+PI_OPTIONS = tuple(float(f"{10.0 ** (e / 20):.2g}") for e in range(-60, 1))
+
+#: The dashboards' controls, defined once (see course/controls.py). Dashboards build their sliders from these
+#: specs and validate their arguments with them; the widget exercises search their grids.
+CONTROLS = {
+    "clean.beta": Slider("beta", "β", low=1.1, high=5.0, step=0.1, default=2.0),
+    "tail_cut.beta": Slider("beta", "β", low=1.5, high=4.0, step=0.25, default=2.0),
+    "tail_cut.k": Slider("k", "k", low=10, high=3000, step=10, default=100, integer=True),
+    "generations.mechanism": Choice("mechanism", "mechanism", options=("top_p", "resampling", "fresh_inputs"),
+                                    default="fresh_inputs"),
+    "generations.n_generations": Slider("n_generations", "generations", low=2, high=64, step=1, default=20,
+                                        integer=True),
+    "mixing.k": Slider("k", "k", low=10, high=1000, step=10, default=100, integer=True),
+    "mixing.pi": Choice("pi", "π", options=PI_OPTIONS, default=0.05),
+    "memorizer.pi": Choice("pi", "π", options=PI_OPTIONS, default=0.02),
+}
+
+
+def _check_size(what, n, *, limit=MAX_ELEMENTS, why="about 0.4 GB of memory"):
+    """Refuse a request over ``limit`` (entries, draws or operations) up front, naming what to lower."""
+    if n > limit:
+        raise ValueError(f"{what} is {n:.3g}; the limit is {limit:.0e} ({why}): lower it.")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -77,7 +118,7 @@ def _check_laws(name, p):
 def zipf(beta, n_items):
     r"""Zipf law over ranks :math:`1..N`: :math:`p_i = i^{-\beta} / \sum_{j\le N} j^{-\beta}`.
 
-    The data model of Dohmatob et al. (2024, §2) and Hutter (2021). With a finite vocabulary any
+    The data model of Dohmatob et al. (2024, Sec. 2) and Hutter (2021). With a finite vocabulary any
     :math:`\beta > 0` is a law; the infinite-vocabulary theory of this module needs :math:`\beta > 1`.
 
     Parameters
@@ -92,8 +133,8 @@ def zipf(beta, n_items):
     ndarray, shape (n_items,)
         Probabilities, decreasing with rank (index 0 is rank 1).
     """
-    beta = check_real("beta", beta, low=0, low_open=True)
-    n_items = check_int("n_items", n_items, low=1)
+    beta = check_real("beta", beta, low=0, low_open=True, high=1e3)
+    n_items = check_int("n_items", n_items, low=1, high=MAX_ELEMENTS)
     w = np.arange(1, n_items + 1, dtype=float) ** -beta
     return w / w.sum()
 
@@ -115,7 +156,7 @@ def top_k(p, k):
     r"""Top-k decoding: keep the ``k`` most probable items of each law and renormalise.
 
     :math:`q_i = p_i / P_k` on the kept items, 0 elsewhere, :math:`P_k` the kept mass
-    (Dohmatob et al. 2024, §2.1: the tail cut behind the double scaling law).
+    (Dohmatob et al. 2024, Sec. 2.1: the tail cut behind the double scaling law).
 
     Parameters
     ----------
@@ -174,7 +215,7 @@ def temperature(p, tau):
     r"""Sampling at temperature :math:`\tau`: :math:`q_i \propto p_i^{1/\tau}`, along the last axis.
 
     For a Zipf law this is Zipf with exponent :math:`\beta/\tau`: lower temperature narrows the tail
-    (derived in the course; the paper's §2 names temperature as a narrowing mechanism).
+    (derived in the course; the paper's Sec. 2 names temperature as a narrowing mechanism).
     Computed in log space, so tiny probabilities and small :math:`\tau` do not underflow to a 0/0.
 
     Parameters
@@ -199,7 +240,7 @@ def temperature(p, tau):
 def mix(p, q, pi):
     r"""Mixture :math:`\pi p + (1-\pi) q`: a fraction :math:`\pi` of real data among synthetic data.
 
-    Dohmatob et al. (2024, §3): mixing real data back in gives a plateau, then renewed decay.
+    Dohmatob et al. (2024, Sec. 3): mixing real data back in gives a plateau, then renewed decay.
 
     Parameters
     ----------
@@ -255,8 +296,16 @@ def tail_mass(p, k):
 # --------------------------------------------------------------------------------------------------
 
 def _check_times(name, T):
-    """Training-set sizes: a non-negative real or an array of them (returned as a float array)."""
-    return check_array(name, T, min_size=1, nonnegative=True)
+    """Training-set sizes: a non-negative real or an array of them (returned as a float array); inf rejected."""
+    T = check_array(name, T, min_size=1, nonnegative=True)
+    _check_size(f"the number of {name} values", T.size)
+    return T
+
+
+def _check_work(T, q):
+    """An exact sum over ``T.size`` sizes times ``q.size`` items: refuse one that would run for minutes."""
+    _check_size("the number of T values times the number of items", T.size * q.size, limit=_MAX_WORK,
+                why="about 10 s of computation")
 
 
 def _check_train_law(p, q):
@@ -332,6 +381,7 @@ def memorizer_error(T, p, q=None):
     # Items never drawn (q = 0, e.g. beyond a top-k cut) always count in full; skipping them from the
     # exponentials makes cut laws cheap.
     drawn = (q > 0) & (p > 0)
+    _check_work(T_arr, q[drawn])
     never = p[~drawn].sum()
     return _as_output(_survival_sum(T_arr, p[drawn], q[drawn]) + never, T)
 
@@ -378,6 +428,8 @@ def sampled_memorizer_curve(T_values, p, q=None, *, seed=None):
         The error at each ``T``, same shape as ``T_values``.
     """
     T = np.floor(_check_times("T_values", T_values))
+    _check_size("max(T_values), the length of the stream of draws", T.max(), limit=MAX_DRAWS,
+                why="one stream of 1e8 draws takes about 10 s")
     p, q = _check_train_law(p, q)
     first = _first_occurrences(q, int(T.max()), make_rng(seed))
     seen = np.flatnonzero(np.isfinite(first))
@@ -409,6 +461,7 @@ def expected_support(T, p):
     """
     T_arr = _check_times("T", T)
     p = check_probabilities("p", p)
+    _check_work(T_arr, p)
     return _as_output(_survival_sum(T_arr, np.ones_like(p), p, seen=True), T)
 
 
@@ -434,7 +487,7 @@ def generator_support(T0, p, *, seed=None):
     -------
     ndarray of bool, shape (n_items,)
     """
-    T0 = check_int("T0", T0, low=1)
+    T0 = check_int("T0", T0, low=1, high=10**15)
     p = check_probabilities("p", p)
     return make_rng(seed).multinomial(T0, p) > 0
 
@@ -442,7 +495,7 @@ def generator_support(T0, p, *, seed=None):
 def support_cut(p, seen):
     r"""Synthetic law of a generator that knows only the items in ``seen``: :math:`p` restricted and renormalised.
 
-    Mechanism (A) of the course's brief (§2.2): synthetic inputs come from :math:`p` conditioned on the
+    The support cut of ``docs/derivations/tails.md#tails-generator-cut``: synthetic inputs come from :math:`p` conditioned on the
     generator's support, all labels correct. A tail cut at an irregular, random set of ranks.
 
     Parameters
@@ -466,7 +519,7 @@ def support_cut(p, seen):
 
 
 def wrong_label_error(T, p, T0):
-    r"""Exact error when synthetic labels are wrong off the generator's support (mechanism (B), §2.2).
+    r"""Exact error when synthetic labels are wrong off the generator's support (``docs/derivations/tails.md#tails-generator-cut``).
 
     Inputs come from :math:`p`; the generator (trained on :math:`T_0` clean draws) labels correctly only
     the items it saw, and the learner memorises whatever label it is shown. Averaged over both samples:
@@ -492,6 +545,7 @@ def wrong_label_error(T, p, T0):
     T_arr = _check_times("T", T)
     p = check_probabilities("p", p)
     T0 = check_real("T0", T0, low=0)
+    _check_work(T_arr, p)
     floor = _survival_sum(np.array(T0), p, p)
     return _as_output(floor + _survival_sum(T_arr, p, p) - _survival_sum(T_arr + T0, p, p), T)
 
@@ -504,8 +558,8 @@ def tail_data_error(T_tail, p, k, k0):
     The synthetic data cover ranks :math:`\le k` (enough of them, so the head is learned); buying tail
     data helps only where it lands. With :math:`k_0 = k` each tail sample is worth :math:`1/R_k` clean
     ones; with :math:`k_0 > k` the band :math:`(k, k_0]` stays uncovered, so
-    :math:`E_{tail} \ge R_k - R_{k_0}` (Dohmatob et al. 2024, §3.1 in spirit; the formula is derived in
-    the course). Ranks are indices of ``p`` (sorted or not).
+    :math:`E_{tail} \ge R_k - R_{k_0}` (Dohmatob et al. 2024, Sec. 3.1 in spirit; the formula is derived in
+    ``docs/derivations/tails.md#tails-buying-the-tail``). Ranks are indices of ``p`` (sorted or not).
 
     Parameters
     ----------
@@ -525,6 +579,7 @@ def tail_data_error(T_tail, p, k, k0):
     p = check_probabilities("p", p)
     k = check_int("k", k, low=0, high=p.size - 1)
     k0 = check_int("k0", k0, low=0, high=p.size - 1)
+    _check_work(T_arr, p)
     q = np.where(np.arange(p.size) >= k0, p, 0.0)
     q /= q.sum()
     return _as_output(_survival_sum(T_arr, p[k:], q[k:]), T_tail)
@@ -534,7 +589,8 @@ def tail_data_error(T_tail, p, k, k0):
 # Generations: three ways to iterate, three growth laws
 # --------------------------------------------------------------------------------------------------
 
-#: The three iterated-retraining mechanisms (course brief §2.4) and the growth of their missing mass.
+#: The three iterated-retraining mechanisms (``docs/derivations/tails.md#tails-generations``) and the growth of
+#: their missing mass.
 MECHANISMS = {
     "top_p": "composed top-p cuts: missing mass ~ 1 - rho^n ~ n(1 - rho), linear in n",
     "resampling": "resampling drift (empirical law of T0 draws, iterated): missing mass ~ (n / T0)^c, i.e. n^c",
@@ -585,7 +641,7 @@ def generations(n_generations, p, mechanism, *, T0=None, rho=None, n_runs=1, see
     :math:`M_n` is the mass of the items that generation :math:`n` can no longer produce correctly:
     the floor a memoriser trained on its output reaches (the paper's "shifted scaling with the number of
     generations"; its exact theorem is unconfirmed, so the course simulates three named mechanisms,
-    brief §2.4, see :data:`MECHANISMS`):
+    ``docs/derivations/tails.md#tails-generations``, see :data:`MECHANISMS`):
 
     * ``"top_p"`` (needs ``rho``): each generation keeps the top-p set of its own law with mass ``rho``;
       deterministic. :math:`M_n \approx n(1-\rho)`: linear in :math:`n`.
@@ -619,10 +675,16 @@ def generations(n_generations, p, mechanism, *, T0=None, rho=None, n_runs=1, see
         ``"n"`` (generations 1..G), ``"missing_mass"`` and ``"support"`` (number of items still
         produced), each of shape (G,) for the exact mechanisms and (n_runs, G) for ``"resampling"``.
     """
-    n_generations = check_int("n_generations", n_generations, low=1)
+    n_generations = check_int("n_generations", n_generations, low=1, high=10**5)
     p = check_probabilities("p", p)
     check_choice("mechanism", mechanism, tuple(MECHANISMS))
     n_runs = check_int("n_runs", n_runs, low=1)
+    if mechanism == "resampling":
+        _check_size("n_runs * len(p)", n_runs * p.size)
+        _check_size("n_runs * n_generations * len(p) (the work of the resampling chains)",
+                    n_runs * n_generations * p.size, limit=_MAX_WORK, why="about 10 s of computation")
+    elif mechanism == "fresh_inputs":
+        _check_size("n_generations * len(p)", n_generations * p.size)
     if mechanism == "top_p":
         if rho is None:
             raise ValueError("rho must be given (a top-p mass in (0, 1]) for mechanism 'top_p'.")
@@ -631,7 +693,7 @@ def generations(n_generations, p, mechanism, *, T0=None, rho=None, n_runs=1, see
     else:
         if T0 is None:
             raise ValueError(f"T0 must be given (samples per generation) for mechanism {mechanism!r}.")
-        T0 = check_int("T0", T0, low=1)
+        T0 = check_int("T0", T0, low=1, high=10**15)
         if mechanism == "resampling":
             support, missing = _resampling(p, n_generations, T0, n_runs, make_rng(seed))
         else:
@@ -668,6 +730,9 @@ def fresh_inputs_ratio(n, beta):
         raise TypeError(f"n must be an integer or an array of integers, got {n!r}.")
     if np.any(n_arr < 1):
         raise ValueError(f"n must be >= 1, got a minimum of {n_arr.min()}.")
+    if np.any(n_arr > 10**12):
+        raise ValueError(f"n must be <= 1e12 (the quadrature is accurate up to there), got {n_arr.max()}.")
+    _check_size("the number of n values", n_arr.size, limit=10**4, why="one numerical integral each")
     c = exponent(beta)
 
     def ratio(m):
@@ -688,13 +753,13 @@ def fresh_inputs_ratio(n, beta):
 # --------------------------------------------------------------------------------------------------
 
 def _beta(beta):
-    return check_real("beta", beta, low=1, low_open=True)
+    return check_real("beta", beta, low=1, low_open=True, high=1e3)
 
 
 def exponent(beta):
     r"""Clean scaling exponent of the memoriser on Zipf(:math:`\beta`) data: :math:`c = 1 - 1/\beta`.
 
-    :math:`E(T) \asymp T^{-c}` (Hutter 2021; Dohmatob et al. 2024, §2). Hutter's :math:`\alpha = \beta - 1`.
+    :math:`E(T) \asymp T^{-c}` (Hutter 2021; Dohmatob et al. 2024, Sec. 2). Hutter's :math:`\alpha = \beta - 1`.
 
     Parameters
     ----------
@@ -745,6 +810,7 @@ def plateau(beta, k, n_items=None):
     """
     beta = _beta(beta)
     k_arr = np.asarray(k)
+    _check_size("the number of k values", k_arr.size)
     if k_arr.dtype.kind not in "iu" or np.any(k_arr < 0):
         raise ValueError(f"k must be a non-negative integer or an array of them, got {k!r}.")
     end = 0.0 if n_items is None else zeta(beta, check_int("n_items", n_items, low=1) + 1.0)
@@ -856,8 +922,10 @@ def resume_scale(beta, k, pi):
 
     With :math:`q = \pi p + (1-\pi)\,\text{top-k}(p)`, the error sits on the plateau :math:`R_k` until
     the real data alone, :math:`\pi T`, reach :math:`\asymp k^\beta`, then decays as
-    :math:`A_\beta(\pi T)^{-c}` (Dohmatob et al. 2024, Thm 3.2 "grokking"; the constant is measured in
-    the course: the error halves below :math:`R_k` at :math:`\pi T \approx 6 k^2` for :math:`\beta = 2`).
+    :math:`A_\beta(\pi T)^{-c}` (Dohmatob et al. 2024, Thm 3.2 "grokking"; the constant is computed by
+    :func:`resume_training_size`: the error halves below :math:`R_k` at :math:`\pi T = \kappa k^2` with
+    :math:`\kappa` = 5.0-5.2 for :math:`\beta = 2` and k from 30 to 1000,
+    ``docs/derivations/tails.md#tails-mixing-resume``).
 
     Parameters
     ----------
@@ -872,3 +940,105 @@ def resume_scale(beta, k, pi):
     k = check_real("k", k, low=0, low_open=True)
     pi = check_real("pi", pi, low=0, high=1, low_open=True)
     return k**beta / pi
+
+
+def resume_training_size(p, synthetic, pi, *, fraction=0.5):
+    r"""The training size at which real data pull the memoriser's error down to ``fraction`` of the synthetic plateau.
+
+    The learner is trained on :math:`q = \pi p + (1-\pi) q_{syn}` and tested on :math:`p`. Its error with
+    synthetic data alone levels off at the *plateau* :math:`M = \sum_{i: q_{syn,i} = 0} p_i`, the mass the synthetic
+    law never produces (:math:`R_k` for a top-k cut, the generator's missing mass for a support cut). The
+    function returns the root :math:`T_{1/2}` of
+
+    .. math:: E(T) = \sum_i p_i (1 - q_i)^T = \text{fraction}\cdot M ,
+
+    unique because :math:`E` decreases in :math:`T` (found by :func:`course.scaling.find_crossing` in
+    :math:`\log T`, relative precision 1e-10). For a top-k cut of Zipf(2), :math:`\pi T_{1/2} = \kappa k^2` with
+    :math:`\kappa` = 5.0-5.2; for a generator's support cut after :math:`T_0` draws, :math:`\pi T_{1/2}` is 2-5.5
+    times :math:`T_0` (it depends on which keys the generator happened to see).
+    Derivation: ``docs/derivations/tails.md#tails-mixing-resume``.
+
+    Parameters
+    ----------
+    p : array_like, shape (n_items,)
+        The real (test) law.
+    synthetic : array_like, shape (n_items,)
+        The synthetic law, zero on the items it cannot produce (e.g. :func:`top_k` or :func:`support_cut`).
+    pi : float
+        Fraction of real data, in (0, 1].
+    fraction : float
+        The level relative to the plateau, in (0, 1).
+
+    Returns
+    -------
+    float
+    """
+    from .scaling import find_crossing
+
+    p, synthetic = _check_train_law(p, synthetic)
+    pi = check_real("pi", pi, low=0, high=1, low_open=True)
+    fraction = check_real("fraction", fraction, low=0, high=1, low_open=True, high_open=True)
+    plateau = p[synthetic == 0].sum()
+    if plateau <= 0:
+        raise ValueError("synthetic must miss some of p's mass (be zero where p > 0): otherwise there is no plateau.")
+    q = pi * p + (1 - pi) * synthetic
+    drawn = (q > 0) & (p > 0)
+    weights, probs = p[drawn], q[drawn]
+    return find_crossing(lambda t: _survival_sum(np.array(t), weights, probs), fraction * plateau, 1e-3, 1e30)
+
+
+def memorizer_theory(p, generator_seen, T, pi, *, n_classes=32):
+    r"""The memoriser's prediction for the neural miniature: a key is right if seen, else by chance :math:`1/m`.
+
+    .. math:: E(T) = (1 - 1/m) \sum_i p_i (1 - q_i)^T, \qquad q = \pi p + (1-\pi)\,p|_{S}
+
+    with :math:`p|_S` the law restricted to the generator's support :math:`S` (:func:`support_cut`) and
+    :math:`m` = ``n_classes`` (``docs/derivations/tails.md#tails-neural-memoriser``).
+
+    Parameters
+    ----------
+    p : array_like, shape (n_keys,)
+    generator_seen : array_like of bool, shape (n_keys,)
+    T : float or array_like
+        Training draws, >= 0.
+    pi : float
+        Fraction of real data, in [0, 1].
+    n_classes : int
+        Labels per key, >= 2.
+
+    Returns
+    -------
+    float or ndarray, same shape as ``T``
+    """
+    n_classes = check_int("n_classes", n_classes, low=2)
+    q = mix(p, support_cut(p, generator_seen), pi)
+    return (1 - 1 / n_classes) * memorizer_error(T, p, q)
+
+
+def clean_fitted_slope(beta, *, n_items=10**5, t_max=10**6, num=40):
+    r"""The least-squares log-log slope of the exact clean error :math:`E(T)` on :math:`[t_{max}/10^3, t_{max}]`.
+
+    :math:`E` is evaluated on ``num`` log-spaced sizes in :math:`[10, t_{max}]` for Zipf(``beta``) over ``n_items``
+    items: the number the clean-law dashboard of notebook 02 prints, close to :math:`-(1-1/\beta)`.
+
+    Parameters
+    ----------
+    beta : float
+        Zipf exponent, > 0.
+    n_items : int
+    t_max : float
+        Largest training size, in [1e3, 1e12].
+    num : int
+        Points of the grid, 10 to 1000.
+
+    Returns
+    -------
+    float
+    """
+    from .scaling import fit_power_law
+
+    p = zipf(beta, n_items)
+    t_max = check_real("t_max", t_max, low=1e3, high=1e12)
+    num = check_int("num", num, low=10, high=1000)
+    T = np.logspace(1, np.log10(t_max), num)
+    return fit_power_law(T, memorizer_error(T, p), x_min=t_max / 1e3).exponent

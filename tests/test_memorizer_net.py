@@ -1,7 +1,9 @@
-"""course.memorizer_net: the neural memoriser of tails.md §4.3 ("Mini-B") and its acceptance numbers.
+"""course.memorizer_net: the neural memoriser (docs/derivations/tails.md#tails-neural-memoriser) and its acceptance numbers.
 
 One quick run at the largest T (three learners and the generator) is shared through a module fixture.
 """
+
+import time
 
 import numpy as np
 import pytest
@@ -20,7 +22,7 @@ def run():
 
 
 def test_synthetic_only_plateaus_at_the_generators_missing_mass(run):
-    # tails.md §4.3: err(pi=0, 3e5) in [0.9, 1.1] x M(T0) (measured 0.0209 vs 0.0212).
+    # Measured: err(pi=0, 3e5) in [0.9, 1.1] x M(T0) (measured 0.0209 vs 0.0212).
     assert 0.9 <= run.error[0, 0] / run.generator_missing_mass <= 1.1, run
     assert abs(run.generator_error / run.generator_missing_mass - 1) < 0.1, run
 
@@ -101,3 +103,39 @@ def test_draw_memorizer_net_and_its_dashboard(run):
     # The generator of the run is rebuilt, without training, by generator_data.
     _, seen, _ = mn.generator_data("quick", seed=0)
     np.testing.assert_array_equal(seen, run.generator_seen)
+
+
+def test_configs_are_frozen_and_run_memorizer_is_cached_and_read_only(run):
+    import dataclasses
+
+    cfg = mn.CONFIGS["quick"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.T0 = 5
+    with pytest.raises(TypeError):
+        mn.CONFIGS["quick"] = cfg
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.T0 = 5
+    for array in (run.error, run.p, run.generator_seen, run.T_values, run.pis):
+        with pytest.raises(ValueError, match="read-only"):
+            array[...] = 0
+    # The cache returns the same object: nothing a learner does can change what a checker reads.
+    mn._CACHE[("quick", 12345, "cpu")] = run
+    assert mn.run_memorizer("quick", seed=12345, device="cpu") is run
+    del mn._CACHE[("quick", 12345, "cpu")]
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: mn.make_task(2**30), "n_keys"),
+    (lambda: mn.draw_seen(10**15, [0.5, 0.5]), "n_draws"),
+    (lambda: mn.draw_seen(2.5, [0.5, 0.5]), "n_draws"),
+    (lambda: mn.MemorizerBank(10**4, 10**4, 5, dim=16), "embedding entries"),
+    (lambda: mn.run_memorizer_experiment(T_values=[10**15]), "T_values"),
+    (lambda: mn.run_memorizer_experiment(pis=list(np.linspace(0, 1, 100))), "learners"),
+    (lambda: mn.run_memorizer("quick", seed=-1), "seed"),
+    (lambda: mn.run_memorizer("huge"), "size"),
+])
+def test_sizes_are_bounded_up_front(call, name):
+    start = time.perf_counter()
+    with pytest.raises((ValueError, TypeError), match=name):
+        call()
+    assert time.perf_counter() - start < 2

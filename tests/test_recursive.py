@@ -51,7 +51,7 @@ def test_expected_std_matches_the_gamma_closed_form(unbiased_chain):
         theory = rec.gaussian_std_mean(n, M)
         se = np.sqrt((1 - theory**2) / N_CHAINS)  # Var(s_n) = E[s_n^2] - E[s_n]^2 = 1 - c^(2n)
         assert abs(np.sqrt(variances[:, n]).mean() - theory) < 4 * se
-    assert rec.gaussian_std_mean(10, M) == pytest.approx(0.877, abs=1e-3)  # regression.md §4.2
+    assert rec.gaussian_std_mean(10, M) == pytest.approx(0.877, abs=1e-3)  # docs/derivations/recursive.md#recursive-gaussian-std
 
 
 def test_log_variance_is_a_random_walk_with_negative_drift(unbiased_chain):
@@ -117,7 +117,7 @@ def test_workflow_errors_match_the_exact_formulas(mode, fixed_design):
     se = errors.std(axis=0, ddof=1) / np.sqrt(400)
     if fixed_design or mode == "replace":  # replace is exact for fresh inputs too
         assert np.all(np.abs(errors.mean(axis=0) - theory) < 4 * se)
-    else:  # fresh inputs: slightly below the fixed-design formula, still under the bound (regression.md §4.1)
+    else:  # fresh inputs: slightly below the fixed-design formula, still under the bound (docs/derivations/recursive.md#recursive-replace-accumulate)
         assert np.all(errors.mean(axis=0) < theory + 4 * se)
 
 

@@ -18,7 +18,7 @@ def ax():
 
 
 def test_harmonic_p_is_a_probability_vector():
-    p = dashboards.harmonic_p(4)
+    p = recursive.harmonic_p(4)
     np.testing.assert_allclose(p, np.array([1, 1 / 2, 1 / 3, 1 / 4]) / (25 / 12))
 
 
@@ -37,8 +37,8 @@ def test_drawings_show_theory_dashed_and_return_a_state_line(ax, draw, kwargs):
 
 def test_categorical_state_line_quotes_the_exact_expectation(ax):
     state = dashboards.draw_categorical_chain(ax, n_samples=50, n_generations=50)
-    expected = recursive.expected_survivors(dashboards.harmonic_p(20), 50, 50)[-1]
-    assert f"{expected:.2f} of 20" in state
+    expected = recursive.expected_survivors(recursive.harmonic_p(20), 50, 50)[-1]
+    assert f"{expected:.3f} of 20" in state
 
 
 @pytest.mark.parametrize("factory, control, value", [
@@ -54,7 +54,7 @@ def test_dashboards_redraw_when_a_control_moves(factory, control, value):
 
 
 BAD_INPUTS = [
-    (dashboards.harmonic_p, dict(n_categories=0), ValueError, "n_categories"),
+    (recursive.harmonic_p, dict(n_categories=0), ValueError, "n_categories"),
     (dashboards.draw_gaussian_chain, dict(n_samples=1), ValueError, "n_samples"),
     (dashboards.draw_categorical_chain, dict(n_generations=0), ValueError, "n_generations"),
     (dashboards.draw_survival_by_rank, dict(n_samples=0), ValueError, "n_samples"),

@@ -1,18 +1,21 @@
-"""Figures and dashboards of the recursive-fitting module (notebooks 00 and 01)."""
+"""Figures and dashboards of the recursive-fitting module (notebooks 00 and 01).
+
+The sliders come from :data:`course.recursive.CONTROLS` (one definition per control); the example distribution
+:func:`course.recursive.harmonic_p` lives in the science module (re-exported here for old code).
+"""
 
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .. import recursive
-from .._validate import check_choice, check_int
+from .._validate import check_int
 from ..plots import COLORS, finish, theory_vs_simulation
-from .core import Dashboard
+from ..recursive import CONTROLS, harmonic_p
+from .core import Dashboard, make_control
 
 __all__ = [
-    "harmonic_p",
     "draw_gaussian_chain",
     "draw_categorical_chain",
     "draw_workflows",
@@ -23,11 +26,9 @@ __all__ = [
 ]
 
 
-def harmonic_p(n_categories=20):
-    """The example distribution of the module: :math:`p_i \\propto 1/i` over ``n_categories`` categories."""
-    n_categories = check_int("n_categories", n_categories, low=1)
-    weights = 1.0 / np.arange(1, n_categories + 1)
-    return weights / weights.sum()
+def _integer_axis(axis):
+    """Ticks at whole numbers only (generations, ranks and fits are integers)."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def draw_gaussian_chain(ax, *, n_samples=20, n_generations=100, ddof=1, n_chains=2000, seed=0):
@@ -43,8 +44,14 @@ def draw_gaussian_chain(ax, *, n_samples=20, n_generations=100, ddof=1, n_chains
                          label=r"median of $s_n^2$", color=COLORS[3], marker="s")
     finish(ax, xlabel="generation $n$", ylabel="fitted variance $s_n^2$", logy=True,
            title=f"Gaussian refitted on M={n_samples} samples (ddof={ddof})")
+    _integer_axis(ax.xaxis)
     median = np.median(variances[:, -1])
-    return f"M={n_samples}, ddof={ddof}: at n={n_generations} mean s²={variances[:, -1].mean():.3g}, median s²={median:.3g}"
+    # Standard error of the simulated mean from the exact variance of s_n^2 (docs/derivations/recursive.md).
+    mean_theory = float(recursive.gaussian_variance_mean(n_generations, n_samples, ddof=ddof))
+    second = ((n_samples - 1) * (n_samples + 1) / (n_samples - ddof) ** 2) ** n_generations
+    se = np.sqrt(max(second - mean_theory**2, 0.0) / n_chains)
+    return (f"M={n_samples}, ddof={ddof}: at n={n_generations} mean s²={variances[:, -1].mean():.3g} "
+            f"(SE {se:.2g}; theory {mean_theory:.3g}), median s²={median:.3g}")
 
 
 def draw_categorical_chain(ax, *, n_samples=50, n_generations=50, n_categories=20, n_chains=300, seed=0):
@@ -61,7 +68,11 @@ def draw_categorical_chain(ax, *, n_samples=50, n_generations=50, n_categories=2
     ax.set_ylim(0, n_categories + 0.5)
     finish(ax, xlabel="generation $n$", ylabel="categories with $p>0$",
            title=f"{n_categories} categories, $p_i\\propto 1/i$, M={n_samples} draws per generation")
-    return f"M={n_samples}: {theory[-1]:.2f} of {n_categories} categories expected alive at n={n_generations}"
+    _integer_axis(ax.xaxis)
+    _integer_axis(ax.yaxis)
+    half = "at least half" if theory[-1] >= n_categories / 2 else "fewer than half"
+    return (f"M={n_samples}: {theory[-1]:.3f} of {n_categories} categories expected alive at n={n_generations} "
+            f"({half})")
 
 
 def draw_workflows(ax, *, d=20, T=100, n_iterations=20, sigma=1.0, n_runs=200, seed=0):
@@ -83,44 +94,36 @@ def draw_workflows(ax, *, d=20, T=100, n_iterations=20, sigma=1.0, n_runs=200, s
             " (theory)")
 
 
+def _controls(prefix, **values):
+    """The ipywidgets of the dashboard ``prefix`` from :data:`course.recursive.CONTROLS`, at ``values``."""
+    specs = {name: CONTROLS[f"{prefix}.{name}"] for name in values}
+    return {name: make_control(spec, spec.validate(values[name])) for name, spec in specs.items()}
+
+
 def gaussian_dashboard(n_samples=20, n_generations=100, ddof=1):
     """Sample size, generations and ddof of the Gaussian chain."""
-    n_samples = check_int("n_samples", n_samples, low=5, high=200)
-    n_generations = check_int("n_generations", n_generations, low=10, high=300)
-    check_choice("ddof", ddof, (0, 1))
-    controls = {
-        "n_samples": widgets.IntSlider(value=n_samples, min=5, max=200, step=5, description="M"),
-        "n_generations": widgets.IntSlider(value=n_generations, min=10, max=300, step=10, description="generations"),
-        "ddof": widgets.ToggleButtons(options=[0, 1], value=ddof, description="ddof"),
-    }
+    controls = _controls("gaussian", n_samples=n_samples, n_generations=n_generations, ddof=ddof)
     return Dashboard(lambda ax, **v: draw_gaussian_chain(ax, **v), controls)
 
 
 def categorical_dashboard(n_samples=50, n_generations=50):
     """Draws per generation and number of generations of the categorical chain."""
-    n_samples = check_int("n_samples", n_samples, low=5, high=300)
-    n_generations = check_int("n_generations", n_generations, low=5, high=100)
-    controls = {
-        "n_samples": widgets.IntSlider(value=n_samples, min=5, max=300, step=5, description="M"),
-        "n_generations": widgets.IntSlider(value=n_generations, min=5, max=100, step=5, description="generations"),
-    }
+    controls = _controls("categorical", n_samples=n_samples, n_generations=n_generations)
     return Dashboard(lambda ax, **v: draw_categorical_chain(ax, **v), controls)
 
 
 def workflow_dashboard(d=20, T=100):
     """Dimension and sample size of the replace / accumulate regression loop."""
-    d = check_int("d", d, low=2, high=50)
-    T = check_int("T", T, low=60, high=400)
-    controls = {
-        "d": widgets.IntSlider(value=d, min=2, max=50, step=1, description="d"),
-        "T": widgets.IntSlider(value=T, min=60, max=400, step=10, description="T"),
-    }
+    controls = _controls("workflow", d=d, T=T)
     return Dashboard(lambda ax, **v: draw_workflows(ax, n_runs=100, **v), controls)
 
 
 def draw_survival_by_rank(ax, *, n_samples=50, generations=(1, 10, 50), n_categories=20, n_chains=300, seed=0):
     """Probability that each category is still alive, by rank, at a few generations: the tail dies first."""
     p = harmonic_p(n_categories)
+    if isinstance(generations, (str, bytes)) or not hasattr(generations, "__len__") or not 1 <= len(generations) <= 8:
+        raise TypeError(f"generations must be a sequence of 1 to 8 generation indices, got {generations!r}.")
+    generations = [check_int("generations", g, low=1, high=10**4) for g in generations]
     last = max(generations)
     probs = recursive.categorical_chain(p, n_samples, last, n_chains=n_chains, seed=seed)
     exact = recursive.category_survival_probability(p, n_samples, last)
@@ -129,6 +132,7 @@ def draw_survival_by_rank(ax, *, n_samples=50, generations=(1, 10, 50), n_catego
         theory_vs_simulation(ax, ranks, (probs[:, g] > 0).mean(axis=0), exact[g], label=f"n={g}", color=color)
     finish(ax, xlabel="rank $i$ of the category ($p_i\\propto 1/i$)", ylabel="P(category still alive)",
            title=f"Rare categories vanish first (M={n_samples})")
+    _integer_axis(ax.xaxis)
     return f"M={n_samples}: rank {n_categories} alive with probability {exact[last, -1]:.3f} at n={last}"
 
 
