@@ -179,7 +179,10 @@ def main(argv=None):
     lab_parser = commands.add_parser(
         "lab", help="lay out an nbgrader course folder for a lab", description=(
             "Write DIR/nbgrader_config.py and DIR/source/ASSIGNMENT/ with the nbgrader source of the given "
-            "solution notebooks; then run `nbgrader generate_assignment ASSIGNMENT` in DIR (docs/instructors.md)."))
+            "solution notebooks; then run `nbgrader generate_assignment ASSIGNMENT` in DIR (docs/instructors.md). "
+            "A file you edited since `lab` wrote it is never overwritten (it is kept, or set aside with "
+            "--replace-edited). --graded makes a graded lab: hidden tests on data drawn with your seed, no "
+            "calls of the course's own implementation, short hints, no direction for widget readings."))
     lab_parser.add_argument("dir", metavar="DIR", help="the nbgrader course folder (created if missing)")
     lab_parser.add_argument("notebooks", metavar="NB", nargs="+", help="solution notebooks: paths or numbers, e.g. 00 01")
     lab_parser.add_argument("--assignment", default="lab", help="assignment name (default: lab)")
