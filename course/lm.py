@@ -410,9 +410,8 @@ def verify(text, transition, threshold):
 
     With the true language as judge (an oracle) and a threshold in :math:`(0, \min_{P>0} P]` this removes
     exactly the sentences that contain a forbidden transition. It rejects a *whole* sentence for one bad step,
-    and sentences through rare contexts are the ones most likely to contain a rare or wrong transition, so a
-    sentence filter also thins the tail (docs/derivations/lm.md#lm-verification). The self-consuming loop
-    therefore verifies transitions (:func:`verify_counts`).
+    good steps included (docs/derivations/lm.md#lm-verification); the self-consuming loop verifies single
+    transitions instead (:func:`verify_counts`), which removes exactly the errors.
 
     Parameters
     ----------
