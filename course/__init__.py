@@ -12,7 +12,21 @@ import sys
 import warnings
 
 __version__ = "0.1.0"
-__all__ = ["setup", "check_environment", "__version__"]
+__all__ = ["setup", "check_environment", "require_torch", "REPOSITORY", "TORCH_INSTALL", "__version__"]
+
+#: The course's repository: the one place it is written (the README's Binder and Colab links, the notebooks'
+#: Colab badge and bootstrap cell are made from it; tests/test_packaging.py checks they agree).
+REPOSITORY = "https://github.com/model-collapse-course/model-collapse-course"
+#: How to install the CPU build of PyTorch (the same line `make course` runs; without the index URL pip on
+#: Linux downloads several GB of CUDA libraries).
+TORCH_INSTALL = "pip install torch==2.13.0 --extra-index-url https://download.pytorch.org/whl/cpu"
+
+
+class _TorchMissing(ModuleNotFoundError):
+    """Raised by :func:`require_torch`; IPython shows its one line, without a traceback."""
+
+    def _render_traceback_(self):
+        return [str(self)]
 
 _THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -34,16 +48,17 @@ def setup(*, threads=1, style=True, quiet=True):
     Parameters
     ----------
     threads : int, default 1
-        BLAS/OpenMP/torch threads. On a 2-core machine (Binder, CI) one thread is faster for the course's
+        BLAS/OpenMP/torch threads, at most the number of CPU cores (``os.cpu_count()``). On a 2-core machine (Binder, CI) one thread is faster for the course's
         small matrices than two, which fight over the cores.
     style : bool, default True
         Apply the course's matplotlib style (colour-blind-safe palette, opaque background).
     quiet : bool, default True
         Silence the warnings that third-party libraries print on import and that are not the learner's business.
     """
-    from ._validate import check_bool, check_int
+    from ._validate import check_bool, check_size
 
-    threads = check_int("threads", threads, low=1)
+    threads = check_size("threads", threads, high=max(os.cpu_count() or 1, 1),
+                         why="this machine's CPU cores; more threads than cores make BLAS many times slower")
     _limit_threads(threads)
     if check_bool("style", style):
         from . import plots
@@ -53,6 +68,20 @@ def setup(*, threads=1, style=True, quiet=True):
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=".*IProgress not found.*")
+
+
+def require_torch():
+    """Return the ``torch`` module, or stop with one line that says how to install it.
+
+    Notebooks 05, 09 and 10 call it first: every other notebook runs without PyTorch.
+    """
+    try:
+        import torch
+    except ImportError:
+        raise _TorchMissing(
+            f"This notebook needs PyTorch, which is not installed: run `make course` in the course folder, or "
+            f"`{TORCH_INSTALL}` (CPU build, about 200 MB), then restart the kernel.") from None
+    return torch
 
 
 def _version(distribution):

@@ -372,12 +372,22 @@ _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def _drop_stateless_widget_views(nb):
-    """Drop widget outputs that carry no static image (tqdm's progress bars, say).
+    """Keep what a saved widget output can show without its (unsaved) widget state.
 
-    Without stored widget state such a view renders nowhere, and its text is its state at display time
-    (a frozen "0%" bar on GitHub). Dashboards keep their view: they carry a PNG and their state line.
+    A dashboard's output keeps its PNG and state line (static renderers, nbconvert and JupyterLab all show
+    the PNG when the widget view is gone; with it, an export offline shows an empty widget); the dashboard's
+    text state line keeps its text. Other widget outputs (tqdm's progress bars) carry no static image: their
+    text is their state at display time (a frozen "0%" bar on GitHub), so they are dropped.
     """
     for cell in nb.cells:
-        if "outputs" in cell:
-            cell.outputs = [output for output in cell.outputs
-                            if not (_WIDGET_VIEW in output.get("data", {}) and "image/png" not in output.data)]
+        if "outputs" not in cell:
+            continue
+        kept = []
+        for output in cell.outputs:
+            data = output.get("data", {})
+            if _WIDGET_VIEW not in data:
+                kept.append(output)
+            elif "image/png" in data or output.get("metadata", {}).get("course", {}).get("state_line"):
+                del data[_WIDGET_VIEW]
+                kept.append(output)
+        cell.outputs = kept

@@ -155,3 +155,45 @@ def test_every_course_dashboard_redraws_like_a_fresh_figure(name, bench):
         control.value = bench._other_value(control)
         reused = dash.image.value
         assert reused == _fresh_image(dash), f"{name}: moving {key} left stale state on the reused axes"
+
+
+def test_the_state_line_shows_once_where_widgets_render_and_as_text_where_they_do_not():
+    from course.build import _drop_stateless_widget_views
+    from course.widgets.core import FALLBACK_METADATA
+
+    view = "application/vnd.jupyter.widget-view+json"
+    dash = Dashboard(_draw, {"n": IntSlider(value=3, min=1, max=9), "scale": FloatSlider(value=1.0)})
+    fallback = dash._fallback_bundle()
+    assert fallback["text/plain"] == "n=3, scale=1" and view in fallback  # an invisible widget where widgets render
+    assert dash._fallback_view.layout.display == "none"
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("dash")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={view: {"model_id": "a"}, "image/png": "iVBOR", "text/plain": "s"}),
+        nbformat.v4.new_output("display_data", data=dict(fallback), metadata=FALLBACK_METADATA),
+        nbformat.v4.new_output("display_data", data={view: {"model_id": "b"}, "text/plain": "0%|"})]  # tqdm
+    nb.cells = [cell]
+    _drop_stateless_widget_views(nb)
+    assert [set(output.data) for output in cell.outputs] == [{"image/png", "text/plain"}, {"text/plain"}]
+
+
+def test_require_torch_says_in_one_line_how_to_get_it():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "class Block:\n"  # an environment without torch: its import fails, as where it is not installed
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] == 'torch': raise ModuleNotFoundError(f'No module named {name!r}')\n"
+            "sys.meta_path.insert(0, Block())\n"
+            "import course, course.recursive, course.tails, course.regression, course.curation, course.scaling\n"
+            "import course.checks.recursive, course.widgets.recursive, course.widgets.tails\n"
+            "try:\n    course.require_torch()\nexcept ModuleNotFoundError as e:\n"
+            "    print(e); print(e._render_traceback_())\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first, rendered = result.stdout.splitlines()[:2]
+    assert "needs PyTorch" in first and "download.pytorch.org/whl/cpu" in first
+    assert rendered.count("needs PyTorch") == 1  # IPython shows this one line, no traceback

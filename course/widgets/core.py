@@ -22,7 +22,10 @@ from matplotlib.transforms import Bbox
 from .._validate import check_int
 from ..controls import Choice, Slider
 
-__all__ = ["Dashboard", "make_control"]
+__all__ = ["Dashboard", "make_control", "FALLBACK_METADATA"]
+
+#: Output metadata of a dashboard's text state line (``course execute`` keeps its text, drops its widget view).
+FALLBACK_METADATA = {"course": {"state_line": True}}
 
 #: Wide enough to hit every value of a 60-600 step slider with a mouse; the readout stays editable.
 SLIDER_LAYOUT = {"width": "420px"}
@@ -131,6 +134,9 @@ class Dashboard:
         self.redraw_seconds = float("nan")
         self._updating = False
         self._printed = None  # the display handle of the printed state line, once displayed
+        # Shown with the printed state line: where widgets render it draws nothing (so the state line appears
+        # once, in the dashboard), and where they do not (GitHub, a static export) the line's text shows.
+        self._fallback_view = widgets.HTML(layout=widgets.Layout(display="none"))
         for control in controls.values():
             if hasattr(control, "continuous_update"):
                 control.continuous_update = False  # redraw on release, not on every pixel of a drag
@@ -166,7 +172,7 @@ class Dashboard:
         self.image.value = buffer.getvalue()
         self.state_label.value = f"<code>{self.state}</code>"
         if self._printed is not None:
-            self._printed.update({"text/plain": self.state}, raw=True)
+            self._printed.update(self._fallback_bundle(), raw=True, metadata=FALLBACK_METADATA)
         self.redraw_seconds = time.perf_counter() - start
         return self.state
 
@@ -183,14 +189,21 @@ class Dashboard:
             self._updating = False
         return self.redraw()
 
+    def _fallback_bundle(self):
+        bundle = self._fallback_view._repr_mimebundle_()
+        bundle["text/plain"] = self.state
+        return bundle
+
     def _ipython_display_(self):
-        # The PNG in the same bundle is what static renderers (GitHub, nbconvert to HTML/PDF) show instead.
+        # The PNG in the same bundle is what static renderers (GitHub, nbconvert to HTML/PDF) show instead;
+        # `python -m course execute` drops the widget view from saved outputs, so that they do.
         bundle = self.widget._repr_mimebundle_()
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = self.state
         display(bundle, raw=True)
-        # The printed state line, for where neither renders; updated in place when a control moves.
-        self._printed = display({"text/plain": self.state}, raw=True, display_id=True)
+        # The state line as text, for where widgets do not render; invisible where they do (the dashboard shows
+        # it), so JupyterLab and Notebook 7 show it once. Updated in place when a control moves.
+        self._printed = display(self._fallback_bundle(), raw=True, display_id=True, metadata=FALLBACK_METADATA)
 
     def __repr__(self):
         return f"Dashboard({self.state})"

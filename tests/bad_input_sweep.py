@@ -1,0 +1,208 @@
+"""The bad-input sweep (issue 13 §4): every public callable of every course module, every kind of bad value.
+
+For each public function (``__all__`` of every module of ``course``, drawing functions included; checkers are
+exempt, their argument is the learner's function) the sweep builds one valid call: defaults for the arguments
+that have one, and for required ones a valid example chosen by the argument's name (``EXAMPLES``). It checks
+that call succeeds, then replaces one argument at a time by bad values of the kinds the issue lists: NaN,
+inf, negative, huge, a wrong type, a string, ``None``, a wrong shape. Each must raise ``ValueError`` or
+``TypeError`` whose message names the argument, within ``BUDGET`` seconds. Anything else (a result, another
+exception, a message that does not name the argument, a time-out) is a finding.
+
+Run as a script (``python tests/bad_input_sweep.py [MODULE...]``) it prints one JSON object: per function, its
+findings, or why it was not swept. tests/test_api_contract.py runs it in a subprocess with a memory limit, so
+that a call that tries to allocate terabytes fails fast and a runaway loop cannot outlive the test.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import math
+import os
+import pkgutil
+import sys
+import threading
+import time
+
+import numpy as np
+
+BUDGET = 5.0  # seconds per call
+HUGE = 10**12
+
+_P = np.arange(1, 51, dtype=float) ** -1.2
+_P /= _P.sum()
+
+
+def _examples():
+    """Valid values for required arguments, by name. A function needing another name is not swept."""
+    return {
+        "p": _P.copy(), "q": _P[::-1].copy(), "n": 20, "T": 100, "T0": 100, "d": 5, "beta": 1.5, "k": 10, "k0": 5,
+        "n_samples": 50, "n_generations": 3, "alpha": 0.5, "pi": 0.5, "lam": 0.1, "seed": 0, "mass": 0.9,
+        "tau": 1.0, "T_values": [10, 100], "T_tail": 100, "x": np.linspace(1.0, 10.0, 20),
+        "y": np.linspace(1.0, 10.0, 20) ** -1.0, "eigs": np.linspace(1.0, 0.1, 5), "r": 0.5, "phi": 0.9,
+        "psi": 0.1, "threshold": 0.5, "n_words": 20, "length": 10, "n_iterations": 3, "mu": 0.0,
+        "kappa": 1.0, "eps": 0.1, "level": 0.5, "n_draws": 100, "n_items": 10, "n_sentences": 5, "lo": 0.0,
+        "hi": 1.0, "a": 1.0, "b": 2.0, "m": 1.0, "v": 1.0, "w0": np.ones(5), "w": np.ones(5),
+        "theta": np.ones(5), "mu_norm": 1.0, "p2": _P.copy(), "k_tail": 10, "seen": _P > 0.01,
+        "synthetic": _P[::-1].copy(), "generator_seen": _P > 0.01, "clean_seen": _P > 0.01,
+        "probs": _P.copy(), "mode": "replace", "text": "the cat sat on the mat", "counts": np.arange(1, 21),
+        "weights": np.ones(5) / 5, "transition": np.full((4, 4), 0.25), "y_syn": np.linspace(1.0, 2.0, 20),
+        "scores": np.linspace(0.0, 1.0, 20), "labels": np.arange(20) % 2, "y_true": np.arange(20) % 2,
+        "keep": np.arange(20) % 3 > 0, "correct": np.arange(20) % 4 > 0, "name": "recursive",
+    }
+
+
+def public_callables(modules=None):
+    """``{"module.name": function}`` for every public function of course/ (checkers and private modules excluded)."""
+    import course
+
+    found = {}
+    for info in sorted(pkgutil.walk_packages(course.__path__, "course."), key=lambda i: i.name):
+        last = info.name.split(".")[-1]
+        if info.name.startswith("course.checks") or last.startswith("_") or last == "__main__":
+            continue
+        if modules and info.name not in modules:
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name, None)
+            if inspect.isfunction(obj) and obj.__module__ == info.name:
+                found[f"{info.name}.{name}"] = obj
+    return found
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def bad_values(name, value, default_is_none):
+    """The bad values to try for an argument whose valid value is ``value``: ``[(kind, bad), ...]``."""
+    bad = []
+    if name == "seed":  # None (fresh entropy) and any size of non-negative integer are valid seeds
+        return [("nan", math.nan), ("negative", -1), ("string", "3"), ("fraction", 2.5)]
+    if not default_is_none:
+        bad.append(("None", None))
+    if isinstance(value, (bool, np.bool_)):
+        return bad + [("string", "yes"), ("wrong type", 2)]
+    if isinstance(value, str):
+        return bad + [("unknown string", "no-such-option"), ("wrong type", 3)]
+    if _is_number(value):
+        bad += [("nan", math.nan), ("inf", math.inf), ("-inf", -math.inf), ("string", "3")]
+        if isinstance(value, (int, np.integer)):
+            bad += [("fraction", 2.5), ("huge", HUGE)]
+            if value >= 0:
+                bad.append(("negative", -1))
+        return bad
+    if isinstance(value, (np.ndarray, list, tuple)):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "iuf" and arr.size:
+            with_nan = arr.astype(float).copy()
+            with_nan.flat[0] = math.nan
+            with_inf = arr.astype(float).copy()
+            with_inf.flat[-1] = math.inf
+            wrong_shape = np.ones((3, 3, 3)) if arr.ndim < 3 else np.ones(3)
+            bad += [("nan entry", with_nan), ("inf entry", with_inf), ("string", "abc"),
+                    ("wrong shape", wrong_shape), ("empty", np.array([]))]
+        return bad
+    return bad
+
+
+def _call(function, kwargs):
+    """Call with fresh axes for drawing functions; return ``(result, error, seconds)``; a time-out is an error."""
+    out = {}
+
+    def work():
+        import matplotlib.pyplot as plt
+
+        fig = None
+        try:
+            if "ax" in inspect.signature(function).parameters and "ax" not in kwargs:
+                fig, ax = plt.subplots()
+                out["result"] = function(ax, **kwargs)
+            else:
+                out["result"] = function(**kwargs)
+        except BaseException as error:  # noqa: BLE001  (anything the function raises is a result here)
+            out["error"] = error
+        finally:
+            if fig is not None:
+                plt.close(fig)
+
+    start = time.perf_counter()
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(BUDGET)
+    seconds = time.perf_counter() - start
+    if worker.is_alive():
+        return None, TimeoutError(f"still running after {BUDGET:g} s"), seconds
+    return out.get("result"), out.get("error"), seconds
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}" if value.size > 4 else np.array2string(value, separator=",")
+    text = repr(value)
+    return text if len(text) < 40 else text[:37] + "..."
+
+
+def sweep_function(qualname, function, examples):
+    """Findings for one function: ``{"skipped": reason}`` or ``{"findings": [...], "calls": n}``."""
+    signature = inspect.signature(function)
+    params = [p for p in signature.parameters.values()
+              if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in ("ax", "axes")]
+    if any(p.name == "axes" for p in signature.parameters.values()):
+        return {"skipped": "draws on several axes"}
+    kwargs = {}
+    for p in params:
+        if p.default is not inspect.Parameter.empty:
+            continue
+        if p.name not in examples:
+            return {"skipped": f"no example value for the required argument {p.name!r}"}
+        kwargs[p.name] = examples[p.name]
+    result, error, seconds = _call(function, kwargs)
+    if error is not None:
+        return {"skipped": f"the valid call failed: {type(error).__name__}: {str(error)[:120]}"}
+    findings, calls = [], 0
+    for p in params:
+        value = kwargs.get(p.name, p.default)
+        for kind, bad in bad_values(p.name, value, p.default is None):
+            calls += 1
+            result, error, seconds = _call(function, {**kwargs, p.name: bad})
+            label = f"{p.name}={_describe(bad)} ({kind})"
+            if error is None:
+                if kind == "huge":  # a huge count that is handled quickly (closed forms, sufficient statistics) is fine
+                    continue
+                findings.append(f"{label}: accepted, returned {_describe(result)}")
+            elif isinstance(error, TimeoutError):
+                findings.append(f"{label}: {error}")
+            elif not isinstance(error, (TypeError, ValueError)):
+                findings.append(f"{label}: {type(error).__name__}: {str(error)[:100]}")
+            elif p.name not in str(error):
+                findings.append(f"{label}: {type(error).__name__} naming no argument: {str(error)[:100]}")
+            elif seconds > BUDGET:
+                findings.append(f"{label}: error after {seconds:.1f} s")
+    return {"findings": findings, "calls": calls}
+
+
+def main(argv):
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import warnings
+
+    warnings.simplefilter("ignore")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    examples = _examples()
+    report = {}
+    for qualname, function in public_callables(argv or None).items():
+        try:
+            report[qualname] = sweep_function(qualname, function, examples)
+        except Exception as error:  # the sweep itself must not stop on one odd signature
+            report[qualname] = {"skipped": f"sweep error {type(error).__name__}: {error}"}
+    sys.stdout.write("\nSWEEP-JSON " + json.dumps(report) + "\n")
+    sys.stdout.flush()
+    os._exit(0)  # runaway worker threads end here
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
