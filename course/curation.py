@@ -447,12 +447,23 @@ def fit_learner(x, y_syn, *, learner="centroid"):
     if learner == "logistic" and x.shape[1] > _MAX_LOGISTIC_D:
         raise ValueError(f"x has {x.shape[1]} columns; logistic regression here is limited to {_MAX_LOGISTIC_D} "
                          "(Newton's method solves a d x d system at every step).")
+    if learner == "logistic":
+        _check_logistic_work(len(x), x.shape[1])
     return y_syn @ x / len(x) if learner == "centroid" else _logistic(x, y_syn)
 
 
 _MAX_LOGISTIC_D = 1_000
+_MAX_LOGISTIC_WORK = 10**10
 _MAX_D = 10**9
 _MAX_N = 10**12
+
+
+def _check_logistic_work(rows, d):
+    """Newton's method costs about ``rows * d^2`` operations per step: refuse what would take minutes."""
+    if rows * d * d > _MAX_LOGISTIC_WORK:
+        raise ValueError(f"logistic regression on {rows:.3g} rows of dimension {d} (in total over the runs) costs "
+                         f"about rows * d^2 = {rows * d * d:.3g} operations per Newton step; the limit is "
+                         f"{_MAX_LOGISTIC_WORK:.0e} (about a minute on a 2-core machine). Use a smaller n, d or n_reps.")
 
 
 def _common(n, p, d, mu_norm, learner, n_reps, *, per_sample):
@@ -475,6 +486,8 @@ def _common(n, p, d, mu_norm, learner, n_reps, *, per_sample):
                              f"system at every step), got {d}.")
         _check_entries(f"n * {'2' if width == 2 else 'd'} (one run's sample)", n * width)
         _check_entries("n * len(p) * n_reps", n * runs, limit=MAX_WORK, why="time")
+        if learner == "logistic":
+            _check_logistic_work(n * runs, d)
     return n, p, d, mu_norm, reps
 
 

@@ -282,6 +282,8 @@ def test_sizes_are_bounded_before_allocating():
         c.simulate_selection(100, 0.3, 0.9, 0.3, d=5_000, learner="logistic")
     with pytest.raises(ValueError, match="n must"):
         c.simulate_selection(10**15, 0.3, 0.9, 0.3)
+    with pytest.raises(ValueError, match="Newton step"):
+        c.simulate_linear_verifier(20_000, 0.3, 0.5, d=1_000, learner="logistic")
     assert time.perf_counter() - start < 1.0  # refused up front, nothing drawn
     # The count path is exact at any n and stays cheap.
     assert 0.9 < c.simulate_selection(10**11, 0.3, 0.9, 0.3, seed=0) <= 1
