@@ -458,7 +458,8 @@ TOP_P_WRONG = {
 
 
 def _good_kl(p, q, weights):
-    return float(weights @ np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / np.where(p > 0, q, 1)), 0).sum(axis=1))
+    with np.errstate(divide="ignore"):  # the "reverse KL" wrong answer divides by the true zeros
+        return float(weights @ np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / np.where(p > 0, q, 1)), 0).sum(axis=1))
 
 
 KL_WRONG = {

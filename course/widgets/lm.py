@@ -141,6 +141,8 @@ def draw_scaling(axes, experiment):
         ax.axhline(s["generator"][metric], ls="--", color=COLORS[3], lw=1,
                    label=f"predicted floor: the generator's own error (T0={s['T0']:,})")
         finish(ax, xlabel="training sentences", ylabel=METRICS[metric], loglog=True, legend=metric == "kl")
+        if ax.get_legend() is not None:
+            ax.get_legend().set_loc("center right")  # between the top-p plateau and the other curves
         ax.minorticks_off()
         ax.set_xticks(n, [f"{int(v):,}" for v in n], fontsize=8)
     axes[0].set_title("More real text keeps helping")
