@@ -7,8 +7,16 @@ PY := $(VENV)/bin/python
 
 .PHONY: course test test-matrix setup setup-test browser build bench site figures nbgrader clean
 
+# The PyTorch CPU index: the CPU build of torch (about 200 MB), not the default index's CUDA build (several GB).
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+# Jupyter refuses to start as root (the default user of Docker images, cloud VMs, lab containers) without this.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Serves the repository (solutions/ and docs/ one click away) and opens notebooks/00_start_here.ipynb, with
+# JupyterLab's news pop-up off (as on Binder). Plain Notebook 7 is installed too: .venv/bin/jupyter notebook.
 course: setup
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.news_url=None $(ALLOW_ROOT) \
+	  notebooks/00_start_here.ipynb
 
 # The whole suite on this CPU's own code paths, then the CPU matrix (issue 13 §1): the torch tests again under
 # ATEN_CPU_CAPABILITY=default and avx2 (avx2 only where the CPU has it and it is not already the native path),
@@ -39,10 +47,18 @@ test-matrix: setup-test
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test
 
+# torch comes from the PyTorch CPU index where it can be reached; elsewhere (a mirror, an offline cache) from
+# the default index, as pip is configured.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	@if $(PY) -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=10)" >/dev/null 2>&1; then \
+	  echo "Installing the course's packages, with the CPU build of PyTorch from $(TORCH_CPU_INDEX)"; \
+	  $(PY) -m pip install --quiet -r requirements.txt --extra-index-url $(TORCH_CPU_INDEX); \
+	else \
+	  echo "The PyTorch CPU index $(TORCH_CPU_INDEX) cannot be reached: installing from the default index."; \
+	  $(PY) -m pip install --quiet -r requirements.txt; \
+	fi
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt

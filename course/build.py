@@ -37,7 +37,7 @@ from . import grading
 
 __all__ = ["ROOT", "POINTS_DOC", "MANIFEST", "EDITS_DIR", "strip_solutions", "learner_notebook",
            "annotate_solutions", "unannotated_solutions", "build", "stale_notebooks", "notebook_states",
-           "check", "run", "points_doc", "execute", "select", "sources_fingerprint", "BuildReport"]
+           "check", "run", "points_doc", "add_bootstrap", "bootstrap_source", "colab_url", "binder_url", "execute", "select", "sources_fingerprint", "BuildReport"]
 
 ROOT = Path(__file__).resolve().parent.parent
 POINTS_DOC = Path("docs") / "instructors.md"  # holds the generated table of points per notebook
@@ -116,7 +116,74 @@ def _write_manifest(root, updates):
 
 
 def _learner_text(source):
-    return _render(learner_notebook(grading.annotate(nbformat.read(source, 4))))
+    nb = learner_notebook(grading.annotate(nbformat.read(source, 4)))
+    return _render(add_bootstrap(nb, f"notebooks/{Path(source).name}"))
+
+
+BADGE_ID, BOOTSTRAP_ID = "course-colab-badge", "course-bootstrap"
+#: Environment variables that only hosted notebook services set (Colab, Kaggle).
+HOSTED_MARKERS = ("COLAB_RELEASE_TAG", "COLAB_GPU", "KAGGLE_KERNEL_RUN_TYPE")
+_BOOTSTRAP = """\
+# Hosted notebooks (Colab, Kaggle) only: install the course package from its repository. Elsewhere
+# (make course, Binder, JupyterHub) the course is installed already and this cell does nothing.
+import importlib.util
+import os
+import subprocess
+import sys
+
+_hosted = "google.colab" in sys.modules or any(os.environ.get(name) for name in {markers!r})
+if importlib.util.find_spec("course") is None:
+    if _hosted:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}])
+        print("Installed the course package from {repository}.")
+    else:
+        print("The course package is not installed: run `make course` in the course folder (see README.md).")"""
+
+
+def colab_url(path, repository=None, branch="main"):
+    """The "Open in Colab" address of a notebook of the repository (``path`` like ``notebooks/00_x.ipynb``)."""
+    from . import REPOSITORY
+
+    repository = (repository or REPOSITORY).rstrip("/")
+    if not repository.startswith("https://github.com/"):
+        raise ValueError(f"repository must be a https://github.com/OWNER/NAME address, got {repository!r}.")
+    return f"https://colab.research.google.com/github/{repository.removeprefix('https://github.com/')}/blob/{branch}/{path}"
+
+
+def binder_url(path, repository=None, branch="main"):
+    """The Binder address that opens ``path`` of the repository in JupyterLab."""
+    from . import REPOSITORY
+
+    repository = (repository or REPOSITORY).rstrip("/")
+    if not repository.startswith("https://github.com/"):
+        raise ValueError(f"repository must be a https://github.com/OWNER/NAME address, got {repository!r}.")
+    return f"https://mybinder.org/v2/gh/{repository.removeprefix('https://github.com/')}/{branch}?urlpath=lab/tree/{path}"
+
+
+def bootstrap_source(repository=None):
+    """The source of the first code cell of every notebook: installs the course only on hosted notebooks."""
+    from . import REPOSITORY
+
+    repository = (repository or REPOSITORY).rstrip("/")
+    return _BOOTSTRAP.format(markers=HOSTED_MARKERS, requirement=f"model-collapse-course @ git+{repository}",
+                             repository=repository)
+
+
+def add_bootstrap(nb, path, repository=None):
+    """Put the "Open in Colab" badge and the bootstrap cell first in ``nb`` (idempotent); return ``nb``.
+
+    ``path`` is the notebook's path in the repository, e.g. ``notebooks/00_start_here.ipynb``. Cells that an
+    earlier call added are replaced, so the function can run on notebooks that already carry them.
+    """
+    if not isinstance(nb, nbformat.NotebookNode):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode), got {type(nb).__name__}.")
+    badge = nbformat.v4.new_markdown_cell(
+        f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(path, repository)})")
+    badge.id = BADGE_ID
+    cell = nbformat.v4.new_code_cell(bootstrap_source(repository))
+    cell.id = BOOTSTRAP_ID
+    nb.cells = [badge, cell] + [c for c in nb.cells if c.get("id") not in (BADGE_ID, BOOTSTRAP_ID)]
+    return nb
 
 
 def unannotated_solutions(root=ROOT, names=None):

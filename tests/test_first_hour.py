@@ -1,0 +1,194 @@
+"""The first hour of a newcomer (issue 14): `make course` from a fresh clone, as root and as an ordinary user;
+the Colab bootstrap cell; one repository address for every link.
+
+The fresh-clone test installs the whole environment twice (minutes); it reuses pip's wheel cache and the
+machine's wheel folders, and needs no network beyond the package index.
+"""
+
+import importlib.util
+import json
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.request
+
+import nbformat
+import pytest
+
+import course
+from course import build
+
+from .conftest import ROOT, SOLUTIONS
+
+# --- one repository address -----------------------------------------------------------------------------------
+
+
+def test_the_repository_address_is_written_once_and_every_link_is_made_from_it():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["urls"]["Repository"] == course.REPOSITORY
+    readme = (ROOT / "README.md").read_text()
+    start = "notebooks/00_start_here.ipynb"
+    assert build.binder_url(start) in readme, "README's Binder link is not made from course.REPOSITORY"
+    assert build.colab_url(start) in readme, "README's Colab link is not made from course.REPOSITORY"
+    with pytest.raises(ValueError, match="repository must be"):
+        build.colab_url(start, repository="git@example.org:x.git")
+    with pytest.raises(ValueError, match="repository must be"):
+        build.binder_url(start, repository="ftp://x")
+
+
+# --- the bootstrap cell ------------------------------------------------------------------------------------------
+
+
+def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None):
+    """Execute the bootstrap cell with the host simulated; return (pip calls, printed text)."""
+    calls = []
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: (real_find_spec(name, *a) if course_installed else None)
+                        if name == "course" else real_find_spec(name, *a))
+    monkeypatch.setattr(subprocess, "check_call", lambda args, **kw: calls.append(args) or 0)
+    for name in build.HOSTED_MARKERS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (environ or {}).items():
+        monkeypatch.setenv(name, value)
+    for name in modules:
+        monkeypatch.setitem(sys.modules, name, type(sys)(name))
+    printed = []
+    exec(compile(build.bootstrap_source(), "bootstrap", "exec"), {"print": lambda *a: printed.append(" ".join(map(str, a)))})
+    return calls, " ".join(printed)
+
+
+@pytest.mark.parametrize("host, modules, environ", [
+    ("colab", ["google.colab"], {}), ("colab (environment)", [], {"COLAB_RELEASE_TAG": "release-2026"}),
+    ("kaggle", [], {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"})])
+def test_bootstrap_installs_the_course_on_hosted_notebooks(monkeypatch, host, modules, environ):
+    calls, printed = _run_bootstrap(monkeypatch, course_installed=False, modules=modules, environ=environ)
+    assert len(calls) == 1, host
+    assert calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-1] == f"model-collapse-course @ git+{course.REPOSITORY}"
+    assert "Installed the course package" in printed
+
+
+def test_bootstrap_does_nothing_where_the_course_is_installed(monkeypatch):
+    calls, printed = _run_bootstrap(monkeypatch, course_installed=True, modules=["google.colab"])
+    assert calls == [] and printed == ""
+
+
+def test_bootstrap_never_installs_on_a_laptop_but_says_what_to_do(monkeypatch):
+    calls, printed = _run_bootstrap(monkeypatch, course_installed=False)
+    assert calls == [] and "make course" in printed
+
+
+def test_every_learner_notebook_starts_with_the_colab_badge_and_the_bootstrap_cell():
+    for source in SOLUTIONS:
+        nb = nbformat.reads(build._learner_text(source), 4)
+        badge, cell = nb.cells[:2]
+        assert badge.id == build.BADGE_ID and build.colab_url(f"notebooks/{source.name}") in badge.source
+        assert cell.id == build.BOOTSTRAP_ID and cell.source == build.bootstrap_source()
+        assert [c.id for c in nb.cells].count(build.BOOTSTRAP_ID) == 1
+
+
+def test_add_bootstrap_is_idempotent_and_rejects_bad_input():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    once = nbformat.writes(build.add_bootstrap(nb, "notebooks/x.ipynb"))
+    assert nbformat.writes(build.add_bootstrap(nbformat.reads(once, 4), "notebooks/x.ipynb")) == once
+    with pytest.raises(TypeError, match="nb must be a notebook"):
+        build.add_bootstrap({"cells": []}, "notebooks/x.ipynb")
+
+
+# --- make course from a fresh clone --------------------------------------------------------------------------------
+
+USER = "course-newcomer"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def _make_course(clone, *, user=None, budget=420):
+    """Run `make course` in ``clone`` (as ``user``) until JupyterLab answers; return (seconds, contents API answers)."""
+    port, token = _free_port(), "first-hour"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "VIRTUAL_ENV", "CI"))}
+    env.update(JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true", PYTHON=sys.executable.replace(
+        str(ROOT / ".venv" / "bin" / "python"), shutil.which("python3") or "python3"))
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)
+    command = ["make", "course"]
+    if user:
+        home = pwd.getpwnam(user).pw_dir
+        env.update(HOME=home, USER=user, LOGNAME=user)
+        command = ["runuser", "-u", user, "--", *command]
+    log = open(clone / "make-course.log", "w")
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while time.perf_counter() - start < budget:
+            if process.poll() is not None:
+                pytest.fail(f"make course stopped ({process.returncode}):\n{(clone / 'make-course.log').read_text()[-3000:]}")
+            try:
+                status, _ = _get(f"{base}/api/status?token={token}")
+                if status == 200:
+                    break
+            except OSError:
+                time.sleep(2)
+        else:
+            pytest.fail(f"JupyterLab did not answer within {budget} s:\n{(clone / 'make-course.log').read_text()[-3000:]}")
+        seconds = time.perf_counter() - start
+        answers = {folder: json.loads(_get(f"{base}/api/contents/{folder}?token={token}")[1])
+                   for folder in ("solutions", "docs", "notebooks")}
+        page = _get(f"{base}/lab/tree/notebooks/00_start_here.ipynb?token={token}")[1].decode()
+        return seconds, answers, page
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(30)
+        log.close()
+
+
+def _clone(tmp_path, name):
+    clone = tmp_path / name
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    return clone
+
+
+def _venv_megabytes(clone):
+    return sum(f.stat().st_size for f in (clone / ".venv").rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
+
+
+def _check(seconds, answers, page, label):
+    assert {item["name"] for item in answers["solutions"]["content"]} >= {p.name for p in SOLUTIONS}, label
+    assert any(item["name"] == "index.md" or item["type"] == "file" for item in answers["docs"]["content"]), label
+    assert '"news": {"disabled": true}' in page, f"{label}: JupyterLab's news pop-up is on"
+    print(f"{label}: JupyterLab answered {seconds:.0f} s after `make course` started")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("make") is None or shutil.which("git") is None, reason="needs make and git")
+def test_make_course_from_a_fresh_clone_as_root_and_as_an_ordinary_user(tmp_path):
+    if os.geteuid() == 0:
+        clone = _clone(tmp_path, "as-root")
+        seconds, answers, page = _make_course(clone)
+        _check(seconds, answers, page, "root")
+        print(f"root: environment {_venv_megabytes(clone):.0f} MB")
+        if subprocess.run(["id", USER], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "--create-home", USER], check=True)
+        home = tmp_path / "user"
+        home.mkdir()
+        os.chmod(tmp_path, 0o755)
+        clone = _clone(home, "as-user")
+        subprocess.run(["chown", "-R", f"{USER}:", str(home)], check=True)
+    else:  # an ordinary user already: one run as this user
+        clone = _clone(tmp_path, "as-user")
+        home = None
+    seconds, answers, page = _make_course(clone, user=USER if home else None)
+    _check(seconds, answers, page, "ordinary user")
