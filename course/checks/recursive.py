@@ -228,10 +228,10 @@ def survivors_reference():
 def survivors_after_50(student):
     """Widget exercise of notebook 00: categories expected alive after 50 generations with M = 50.
 
-    The state line shows three decimals (2.080); a reading is accepted within half a unit of the last digit shown
-    (0.0005), so the readings at every neighbouring setting of the two sliders (2.074 at M = n = 45, 2.085 at
-    M = n = 55, 1.931, 2.227, 2.236, 1.949) are rejected. "2.08" is accepted.
+    The state line shows three decimals (2.080), and the checker compares with exactly that reading, so what the
+    learner reads is what is checked ("2.08" is the same number). The readings at every neighbouring setting of the
+    two sliders (2.074 at M = n = 45, 2.085 at M = n = 55, 1.931, 2.227, 2.236, 1.949) are rejected.
     """
-    return check_value("survivors_after_50", student, survivors_reference(), atol=0.00051,
+    return check_value("survivors_after_50", student, round(survivors_reference(), 3), atol=1e-9,
                        hint="set M to 50 and generations to 50, then read the number in the line under the figure, "
                             "with all its digits.")
