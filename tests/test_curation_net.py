@@ -15,8 +15,8 @@ from scipy import stats
 
 from course import curation_net as cn
 
-#: Measured p* of two verifiers closer than this are a tie (gaps measured: none/self-confidence 0.046-0.051,
-#: noisy oracle eps=0.3/weak model 0.00-0.02; next-nearest noisy oracle eps=0.1/oracle 0.098-0.108).
+#: Measured p* of two verifiers closer than this are a tie (gaps measured: none/self-confidence 0.046-0.052,
+#: noisy oracle eps=0.3/weak model 0.00-0.02; next-nearest noisy oracle eps=0.1/oracle 0.095-0.108).
 P_STAR_TIE = 0.075
 
 
@@ -26,13 +26,14 @@ def runs():
 
 
 def test_oracle_student_beats_generator(runs):
-    # Measured: +0.052 to +0.073 over 36 runs; the margin 0.03 leaves 0.02 for other CPUs and seeds.
+    # Measured: +0.051 to +0.073 over 36 runs; the margin 0.03 leaves 0.02 for other CPUs and seeds.
     for run in runs:
         assert run.table["oracle"]["accuracy"] - run.generator >= 0.03, str(run)
 
 
 def test_unverified_student_stays_at_its_generator(runs):
-    # The paper's one-round collapse shows here as "no gain": measured none - generator from -0.003 to +0.008.
+    # The paper's one-round collapse shows here as "no gain": measured none - generator from -0.003 to +0.008
+    # over 36 runs (asserted within 0.02).
     for run in runs:
         assert abs(run.table["none"]["accuracy"] - run.generator) <= 0.02, str(run)
         assert run.table["none"]["accuracy"] < run.table["oracle"]["accuracy"] - 0.03, str(run)
@@ -48,12 +49,13 @@ def _tied_ranks(values, tol=P_STAR_TIE):
 
 
 def test_student_accuracy_rises_with_p_star(runs):
-    # Near-ties in p* are ties; then (measured over 36 runs):
-    # - Spearman(tied p*, accuracy) >= 0.84 (asserted >= 0.7);
-    # - a p* larger by more than 0.4 gives a student better by >= 0.038 (asserted >= 0.02);
-    # - a p* larger by more than 0.25 gives a student better by >= 0.009 (asserted > 0);
-    # - a p* larger by 0.1-0.25 may still lose, by at most 0.0124 (asserted >= -0.025): the weak model's
-    #   student often beats the eps = 0.1 noisy oracle's, which keeps random wrong labels anywhere.
+    # Near-ties in p* are ties; then, measured over 36 runs (seeds 0-11 x three CPU code paths):
+    # - Spearman(tied p*, accuracy) >= 0.841 (asserted >= 0.7);
+    # - a p* larger by more than 0.4 gives a student better by >= 0.033 (asserted >= 0.015);
+    # - a p* larger by 0.25-0.4 gives a student better by >= 0.007 (asserted >= -0.01: the sign alone is too
+    #   close to the CPU-to-CPU spread of about 0.005);
+    # - a p* larger by 0.075-0.25 may still lose, by at most 0.0124 (asserted >= -0.03): the weak model's student
+    #   (p* ~ 0.70) ties with the eps = 0.1 noisy oracle's (p* ~ 0.90), -0.012 to +0.007 measured.
     for run in runs:
         p_star, acc = run.filters()
         assert stats.spearmanr(_tied_ranks(p_star), acc).statistic >= 0.7, str(run)
@@ -61,11 +63,11 @@ def test_student_accuracy_rises_with_p_star(runs):
             for j in range(len(p_star)):
                 gap, gain = p_star[i] - p_star[j], acc[i] - acc[j]
                 if gap > 0.4:
-                    assert gain >= 0.02, (cn.FILTERS[i], cn.FILTERS[j], str(run))
+                    assert gain >= 0.015, (cn.FILTERS[i], cn.FILTERS[j], str(run))
                 elif gap > 0.25:
-                    assert gain > 0, (cn.FILTERS[i], cn.FILTERS[j], str(run))
+                    assert gain >= -0.01, (cn.FILTERS[i], cn.FILTERS[j], str(run))
                 elif gap > P_STAR_TIE:
-                    assert gain >= -0.025, (cn.FILTERS[i], cn.FILTERS[j], str(run))
+                    assert gain >= -0.03, (cn.FILTERS[i], cn.FILTERS[j], str(run))
 
 
 def test_tied_ranks():
@@ -75,17 +77,17 @@ def test_tied_ranks():
 def test_best_of_k_and_weak_verifier(runs):
     for run in runs:
         table = run.table
-        # oracle best-of-K - oracle filter: +0.002 to +0.017 measured; asserted within 0.01 below.
+        # oracle best-of-K - oracle filter: +0.002 to +0.020 measured; asserted within 0.01 below.
         assert table["oracle best-of-k"]["accuracy"] >= table["oracle"]["accuracy"] - 0.01, str(run)
-        # weak model - none: +0.032 to +0.052 measured.
+        # weak model - none: +0.029 to +0.054 measured.
         assert table["weak model"]["accuracy"] - table["none"]["accuracy"] >= 0.015, str(run)
-        # clean labels - oracle best-of-K: +0.028 to +0.052 measured.
+        # clean labels - oracle best-of-K: +0.027 to +0.052 measured.
         assert table["clean labels"]["accuracy"] >= table["oracle best-of-k"]["accuracy"] + 0.01, str(run)
 
 
 def test_keep_rates_are_those_of_the_verifiers(runs):
     # The noisy oracles have phi = 1 - eps and psi = eps; binomial s.e. on ~7 000 wrong pairs is <= 0.006
-    # (measured psi 0.097-0.110, phi 0.898-0.903).
+    # (measured psi 0.094-0.110, phi 0.894-0.903).
     for run in runs:
         row = run.table["noisy oracle (eps=0.1)"]
         assert row["phi"] == pytest.approx(0.9, abs=0.02) and row["psi"] == pytest.approx(0.1, abs=0.02)
