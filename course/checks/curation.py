@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import curation
 from .._validate import check_real
-from .core import Case, Feedback, check_function, check_value, close_to, describe
+from .core import Case, check_function, check_value, close_to, describe
 
 __all__ = ["breakdown_point", "effective_noise", "estimate_keep_rates", "centroid_accuracy", "smallest_threshold",
            "self_confidence_keep", "best_of_k", "rank_verifiers", "threshold_reference"]
@@ -197,21 +197,10 @@ def smallest_threshold(student):
     Slider values are 0.1 apart; an answer within 0.01 of the reference is accepted (a typed 0.499), with a
     note giving the exact reading. The neighbours (0.4 reads p* = 0.8999) are wrong.
     """
-    expected = threshold_reference(0.9, 60.0, 2.0)
-    seen = {}
-
-    def capture():
-        value = student() if callable(student) else student
-        seen["value"] = value
-        return value
-
-    feedback = check_value("smallest_threshold", capture, expected, atol=0.01, time_limit=TIME_LIMIT,
-                           hint="keep θ at 60 and ‖μ‖ at 2, then raise the threshold γ one step at a time and stop at "
-                                "the first value whose state line shows p* >= 0.9 (read all four decimals).")
-    if feedback and float(seen["value"]) != expected:
-        return Feedback("smallest_threshold", "correct",
-                        f"✅ smallest_threshold: close enough; the exact reading is {expected:g}.")
-    return feedback
+    return check_value("smallest_threshold", student, threshold_reference(0.9, 60.0, 2.0), atol=0.01,
+                       time_limit=TIME_LIMIT,
+                       hint="keep θ at 60 and ‖μ‖ at 2, then raise the threshold γ one step at a time and stop at "
+                            "the first value whose state line shows p* >= 0.9 (read all four decimals).")
 
 
 # ------------------------------------------------------------------------------------------------ notebook 09
