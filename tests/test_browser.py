@@ -1,4 +1,4 @@
-"""The dashboards work in a real browser: JupyterLab driven by Playwright in Debian's Chromium.
+"""The dashboards work in a real browser: JupyterLab (and Notebook 7) driven by Playwright in Debian's Chromium.
 
 For every solution notebook with a dashboard: open it in a fresh JupyterLab server, run all cells, wait
 for the kernel to be idle, find no error output, then move the first slider of each dashboard with the
@@ -276,6 +276,7 @@ def test_dashboards_respond_to_the_keyboard_in_jupyterlab(lab, page, path):
         for i in range(dashboards.count()):
             label = f"{path.name}, dashboard {i + 1}"
             assert_readable_and_opaque(dashboards.nth(i), label)
+            assert_state_line_shown_once(page, dashboards.nth(i), label)
             move_first_slider(page, dashboards.nth(i), label)
         assert_no_error_output(page, path.name)
         screenshot_whole_notebook(page, ARTIFACTS / f"{path.stem}.png")
@@ -301,3 +302,35 @@ def test_dark_theme_keeps_dashboards_readable(lab, page):
         finally:  # the theme is a server-side setting: give the next test the light one back
             _menu(page, "Settings", "Theme", "JupyterLab Light")
             page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+
+_TEXT_COPIES_OF = """(text) => [...document.querySelectorAll('.jp-OutputArea-output')]
+    .filter(e => e.offsetParent !== null && e.innerText.trim() === text.trim()).length"""
+
+
+def assert_state_line_shown_once(page, dashboard, label):
+    """The dashboard shows its state line; its text fallback (for static renderers) stays invisible here."""
+    state = dashboard.locator(".course-state").inner_text()
+    assert state.strip(), f"{label}: empty state line"
+    copies = page.evaluate(_TEXT_COPIES_OF, state)
+    assert copies == 0, f"{label}: the state line {state!r} is shown {copies + 1} times"
+
+
+def test_notebook7_opens_a_notebook_and_moves_a_slider(lab, page):
+    """Plain Notebook 7 (/notebooks/...), as many labs open by default: run a notebook, move one slider."""
+    url, _ = lab
+    name = DASHBOARD_NOTEBOOKS[0].name
+    with screenshot_on_failure(page, "notebook7"):
+        page.goto(f"{url}/notebooks/{name}")
+        page.wait_for_selector(".jp-Notebook .jp-CodeCell")
+        _wait_for_kernel(url, name)
+        _menu(page, "Edit", "Clear Outputs of All Cells")
+        _menu(page, "Run", "Run All Cells")
+        dashboards = page.locator(".widget-vbox:has(> .course-state)")
+        dashboards.first.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
+        _wait_for_kernel(url, name, timeout=RUN_ALL_TIMEOUT_MS // 1000)
+        assert_no_error_output(page, name)
+        label = f"Notebook 7, {name}"
+        assert_state_line_shown_once(page, dashboards.first, label)
+        move_first_slider(page, dashboards.first, label)
+        page.screenshot(path=ARTIFACTS / "notebook7.png")

@@ -197,3 +197,42 @@ def test_require_torch_says_in_one_line_how_to_get_it():
     first, rendered = result.stdout.splitlines()[:2]
     assert "needs PyTorch" in first and "download.pytorch.org/whl/cpu" in first
     assert rendered.count("needs PyTorch") == 1  # IPython shows this one line, no traceback
+
+
+@pytest.mark.parametrize("value, error, match", [
+    (np.inf, ValueError, "finite"), (np.nan, ValueError, "finite"), (1e300, ValueError, "at most 1,000,000"),
+    (10**30, ValueError, "at most"), ([1, np.inf], ValueError, "finite"), (-1, ValueError, ">= 0"),
+    (True, TypeError, "integer"), ("3", TypeError, "integer"), (None, TypeError, "integer"), (2.5, TypeError, "integer")])
+def test_check_generations_rejects_inf_nan_huge_and_wrong_types(value, error, match):
+    from course._validate import check_generations
+
+    with pytest.raises(error, match=match) as info:
+        check_generations("n", value)
+    assert str(info.value).startswith("n must")
+
+
+def test_size_and_array_bounds_say_the_limit_and_why():
+    from course._validate import check_array, check_increasing, check_size
+
+    with pytest.raises(ValueError, match=r"n_samples must be at most 1,000 \(memory\), got 1.000e\+30"):
+        check_size("n_samples", 10**30, high=1000, why="memory")
+    with pytest.raises(TypeError, match="n_samples must be an integer"):
+        check_size("n_samples", 3.0, high=1000)
+    with pytest.raises(ValueError, match="x must have at most 10 entries"):
+        check_array("x", np.ones(11), max_size=10)
+    with pytest.raises(ValueError, match=r"x must have shape \(any, 2\)"):
+        check_array("x", np.ones((3, 3)), shape=(None, 2))
+    with pytest.raises(TypeError, match="x must be an array of real numbers"):
+        check_array("x", "1, 2")
+    with pytest.raises(ValueError, match="x must be strictly increasing"):
+        check_increasing("x", [1.0, 3.0, 2.0])
+    assert check_increasing("x", [1, 1, 2], strict=False).tolist() == [1.0, 1.0, 2.0]
+
+
+def test_setup_rejects_more_threads_than_cores():
+    import os
+
+    with pytest.raises(ValueError, match=r"threads must be at most \d+ \(this machine's CPU cores"):
+        course.setup(threads=10**7)
+    course.setup(threads=os.cpu_count() or 1)
+    course.setup(threads=1)

@@ -1,10 +1,15 @@
-"""What the notebooks and the package import is installed by requirements.txt and by Binder, with equal pins."""
+"""What the notebooks and the package import is installed by requirements.txt and by Binder, with equal pins;
+the wheel ships every subpackage and runs a notebook when installed on its own."""
 
 import ast
+import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -75,3 +80,47 @@ def test_the_package_dependencies_are_pinned_for_learners():
     for requirement in project["dependencies"]:
         assert re.split(r"[<>=!~ ]", requirement)[0].lower() in pinned
     assert (ROOT / "requirements.txt").read_text().rstrip().endswith("-e .")
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_every_subpackage_and_runs_a_notebook_when_installed(tmp_path):
+    """Build the wheel, install it (not editable) in a fresh environment and execute notebook 00 with it.
+
+    The fresh environment reuses this environment's third-party packages (a path in a .pth file: nothing is
+    downloaded) but not its editable course package, so `import course` must come from the wheel.
+    """
+    import sysconfig
+    import zipfile
+
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                    "-w", str(dist), str(ROOT)], check=True, cwd=tmp_path, timeout=600)
+    wheel = next(dist.glob("model_collapse_course-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = {str(p.relative_to(ROOT)) for p in (ROOT / "course").rglob("__init__.py")}
+    assert packages <= names, f"the wheel lacks {sorted(packages - names)}"
+    venv = tmp_path / "fresh"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "course-test-reuse.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
+                   check=True, timeout=300)
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "solutions" / "00_start_here.ipynb", work)
+    code = ("import course, course.checks.recursive, course.widgets.recursive, nbformat\n"
+            "from nbclient import NotebookClient\n"
+            "print(course.__file__)\n"
+            "nb = nbformat.read('00_start_here.ipynb', 4)\n"
+            "NotebookClient(nb, timeout=300, kernel_name='python3').execute()\n"
+            "text = ''.join(o.get('text', '') for c in nb.cells for o in c.get('outputs', []))\n"
+            "print('verdicts:', text.count('✅'), 'failed:', text.count('❌'))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    result = subprocess.run([str(python), "-c", code], cwd=work, capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    first, *_, last = result.stdout.strip().splitlines()
+    assert first.startswith(str(venv)), f"course was imported from {first}, not from the installed wheel"
+    assert "failed: 0" in last and "verdicts: 0" not in last, last
