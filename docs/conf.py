@@ -205,10 +205,24 @@ def _build_folder_only(app):
         app.env.mystnb_config = app.env.mystnb_config.copy(output_folder=str(folder))
 
 
+# The theme's navigation opens a sub-list with an empty <summary> (a chevron icon only): a screen reader hears a
+# button without a name (axe: summary-name). Name it after the page whose sub-pages it shows.
+_NAMELESS_SUMMARY = re.compile(r'(<a [^>]*>([^<]*)</a>\s*<details[^>]*>\s*)<summary>')
+
+
+def _name_toggles(outdir):
+    for path in Path(outdir).rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        named = _NAMELESS_SUMMARY.sub(lambda m: f'{m[1]}<summary aria-label="Sub-pages of {m[2].strip()}">', text)
+        if named != text:
+            path.write_text(named, encoding="utf-8")
+
+
 def _finish(app, exception):
-    """Copy MathJax into ``_static/mathjax``; ``_site/index.html`` forwards to the front page."""
+    """Copy MathJax into ``_static/mathjax``; name the navigation's toggles; the landing page."""
     if exception is not None or app.builder.format != "html":
         return
+    _name_toggles(app.outdir)
     target = Path(app.outdir, "_static", "mathjax")
     if not target.joinpath("tex-chtml.js").exists():
         shutil.copytree(MATHJAX, target, dirs_exist_ok=True,
