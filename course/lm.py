@@ -30,8 +30,8 @@ __all__ = [
     "Language", "pseudo_words", "make_language", "context_weights", "word_frequencies",
     "decode", "sample_tokens", "sample_text", "transition_counts", "word_counts", "rank_frequency",
     "to_sentences", "sentence_min_probability", "verify", "verify_counts", "kl_per_token", "total_variation",
-    "tail_covered", "tail_fraction", "invalid_mass", "confident_error_share", "vocabulary_survival", "evaluate", "METRICS",
-    "MAX_TOKENS",
+    "tail_covered", "tail_fraction", "invalid_mass", "confident_error_share", "vocabulary_survival", "evaluate",
+    "METRICS", "MAX_TOKENS", "MAX_LENGTH", "MAX_WORDS",
 ]
 
 #: The keys of :func:`evaluate`: quality first (``invalid``, the error rate), then diversity.
@@ -40,6 +40,10 @@ METRICS = ("invalid", "kl", "tv", "tail", "survival")
 #: The most tokens one call may sample or count (1e8 int64 tokens are 0.8 GB): larger requests are refused
 #: up front instead of exhausting a laptop's memory.
 MAX_TOKENS = 10**8
+#: The longest sentence and the largest vocabulary the exact computations accept (they loop over positions and
+#: hold (V+1) x V matrices): far beyond the capstone's sizes, and small enough to fail fast.
+MAX_LENGTH = 10_000
+MAX_WORDS = 10_000
 
 _BOS = "<s>"
 _CONSONANTS = "bdfgklmnprstvz"
@@ -89,7 +93,7 @@ def pseudo_words(n_words, *, seed=0):
 
     Shorter words come first so that, as in real languages, the frequent words are the short ones.
     """
-    n_words = check_int("n_words", n_words, low=1, high=5_000)
+    n_words = check_int("n_words", n_words, low=1, high=MAX_WORDS)
     rng = make_rng(seed)
     words = set()
     while len(words) < n_words:
@@ -127,11 +131,11 @@ def make_language(n_words=200, *, n_next=40, beta=1.1, spread=0.7, length=12, k_
     -------
     Language
     """
-    n_words = check_int("n_words", n_words, low=2, high=5_000)
+    n_words = check_int("n_words", n_words, low=2, high=MAX_WORDS)
     n_next = check_int("n_next", n_next, low=2, high=n_words)
     beta = check_real("beta", beta, low=0, low_open=True)
     spread = check_real("spread", spread, low=0)
-    length = check_int("length", length, low=2)
+    length = check_int("length", length, low=2, high=MAX_LENGTH)
     k_tail = check_int("k_tail", k_tail, low=1, high=n_next - 1)
     rng = make_rng(seed)
     words = pseudo_words(n_words, seed=rng)
@@ -180,7 +184,7 @@ def context_weights(transition, length):
     ndarray, shape (V+1,)
     """
     transition = _check_transition("transition", transition)
-    length = check_int("length", length, low=1)
+    length = check_int("length", length, low=1, high=MAX_LENGTH)
     laws = _position_laws(transition, length)
     start = np.ones(transition.shape[:-2] + (1,))
     return np.concatenate([start, laws[..., :-1, :].sum(axis=-2)], axis=-1) / length
@@ -200,7 +204,7 @@ def word_frequencies(transition, length):
     ndarray, shape (V,)
     """
     transition = _check_transition("transition", transition)
-    length = check_int("length", length, low=1)
+    length = check_int("length", length, low=1, high=MAX_LENGTH)
     return _position_laws(transition, length).mean(axis=-2)
 
 
@@ -299,7 +303,7 @@ def sample_text(transition, n_sentences, length, *, seed=None):
         Word indices.
     """
     n_sentences = check_int("n_sentences", n_sentences, low=1, high=MAX_TOKENS)
-    length = check_int("length", length, low=1, high=MAX_TOKENS)
+    length = check_int("length", length, low=1, high=MAX_LENGTH)
     if n_sentences * length > MAX_TOKENS:
         raise ValueError(f"n_sentences * length must be at most {MAX_TOKENS:.0e} tokens (memory), got "
                          f"{n_sentences} * {length}.")
@@ -345,7 +349,7 @@ def transition_counts(text, n_words):
     ndarray, shape (n_words+1, n_words)
     """
     text = _check_text(text)
-    n_words = check_int("n_words", n_words, low=1, high=10_000)
+    n_words = check_int("n_words", n_words, low=1, high=MAX_WORDS)
     _check_word_range(text, n_words)
     contexts = _contexts(text)
     flat = np.bincount((contexts * n_words + text).ravel(), minlength=(n_words + 1) * n_words)
@@ -355,7 +359,7 @@ def transition_counts(text, n_words):
 def word_counts(text, n_words):
     """How often each word occurs in ``text`` (shape ``(n_words,)``)."""
     text = _check_text(text)
-    n_words = check_int("n_words", n_words, low=1)
+    n_words = check_int("n_words", n_words, low=1, high=MAX_WORDS)
     _check_word_range(text, n_words)
     return np.bincount(text.ravel(), minlength=n_words).astype(float)
 
@@ -620,7 +624,7 @@ def vocabulary_survival(q, length):
     int or ndarray of int, shape ``q.shape[:-2]``
     """
     q = _check_transition("q", q)
-    length = check_int("length", length, low=1)
+    length = check_int("length", length, low=1, high=MAX_LENGTH)
     edges = (q > 0).astype(float)
     reach = edges[..., 0, :]
     for _ in range(length - 1):
