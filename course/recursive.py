@@ -277,7 +277,9 @@ def tail_mass_kept(probs, k):
     probs = check_array("probs", probs, nonnegative=True)
     if probs.ndim < 1:
         raise ValueError(f"probs must have a category axis, got shape {probs.shape}.")
-    k = check_int("k", k, low=0, high=probs.shape[-1])
+    k = check_int("k", k, low=0)
+    if k > probs.shape[-1]:
+        raise ValueError(f"k={k} exceeds the number of categories of probs ({probs.shape[-1]}, its last axis).")
     return probs[..., k:].sum(axis=-1)
 
 

@@ -975,7 +975,10 @@ def resume_training_size(p, synthetic, pi, *, fraction=0.5):
     """
     from .scaling import find_crossing
 
-    p, synthetic = _check_train_law(p, synthetic)
+    p = check_probabilities("p", p)
+    synthetic = check_probabilities("synthetic", synthetic)
+    if synthetic.shape != p.shape:
+        raise ValueError(f"synthetic must have the shape of p {p.shape}, got {synthetic.shape}.")
     pi = check_real("pi", pi, low=0, high=1, low_open=True)
     fraction = check_real("fraction", fraction, low=0, high=1, low_open=True, high_open=True)
     plateau = p[synthetic == 0].sum()
@@ -1011,6 +1014,11 @@ def memorizer_theory(p, generator_seen, T, pi, *, n_classes=32):
     float or ndarray, same shape as ``T``
     """
     n_classes = check_int("n_classes", n_classes, low=2)
+    p = check_probabilities("p", p)
+    generator_seen = np.asarray(generator_seen)
+    if generator_seen.dtype != bool or generator_seen.shape != p.shape:
+        raise TypeError(f"generator_seen must be a boolean array of shape {p.shape}, got {generator_seen.dtype} "
+                        f"{generator_seen.shape}.")
     q = mix(p, support_cut(p, generator_seen), pi)
     return (1 - 1 / n_classes) * memorizer_error(T, p, q)
 
@@ -1041,4 +1049,8 @@ def clean_fitted_slope(beta, *, n_items=10**5, t_max=10**6, num=40):
     t_max = check_real("t_max", t_max, low=1e3, high=1e12)
     num = check_int("num", num, low=10, high=1000)
     T = np.logspace(1, np.log10(t_max), num)
-    return fit_power_law(T, memorizer_error(T, p), x_min=t_max / 1e3).exponent
+    errors = memorizer_error(T, p)
+    if np.any(errors <= 0):
+        raise ValueError(f"t_max={t_max:g} is too large for this law: the error underflows to 0 before it "
+                         "(lower t_max or raise n_items).")
+    return fit_power_law(T, errors, x_min=t_max / 1e3).exponent

@@ -150,7 +150,7 @@ BAD_INPUTS = [
     (rec.categorical_chain, dict(p=[1.5, -0.5], n_samples=5, n_generations=2), ValueError, r"p must have entries in \[0, 1\]"),
     (rec.categorical_chain, dict(p=[0.5, 0.5], n_samples=0, n_generations=2), ValueError, "n_samples"),
     (rec.surviving_categories, dict(probs=np.zeros((3, 0))), ValueError, "probs"),
-    (rec.tail_mass_kept, dict(probs=np.ones((2, 3)) / 3, k=4), ValueError, "k must be"),
+    (rec.tail_mass_kept, dict(probs=np.ones((2, 3)) / 3, k=4), ValueError, "k=4 exceeds"),
     (rec.category_survival_probability, dict(p=[0.5, 0.5], n_samples=5000, n_generations=2), ValueError, "n_samples"),
     (rec.expected_survivors, dict(p=[0.5, 0.5], n_samples=5, n_generations=0), ValueError, "n_generations"),
     (rec.regression_workflow, dict(mode="mix", d=3, T=10, n_iterations=2), ValueError, "mode"),

@@ -77,6 +77,8 @@ def draw_categorical_chain(ax, *, n_samples=50, n_generations=50, n_categories=2
 
 def draw_workflows(ax, *, d=20, T=100, n_iterations=20, sigma=1.0, n_runs=200, seed=0):
     """Test error of replace versus accumulate, simulation against the exact formulas."""
+    n_iterations = check_int("n_iterations", n_iterations, low=1, high=1000)
+    n_runs = check_int("n_runs", n_runs, low=2, high=10**4)
     iterations = np.arange(1, n_iterations + 1)
     for mode, color, marker in (("replace", COLORS[3], "o"), ("accumulate", COLORS[0], "s")):
         errors = recursive.regression_workflow(mode, d, T, n_iterations, sigma=sigma, n_runs=n_runs, seed=seed)

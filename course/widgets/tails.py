@@ -83,6 +83,10 @@ def _exact_curve(beta, n_items, t_max, num, k=None, pi=None):
 
 def draw_zipf(ax, *, betas=(1.5, 2.0, 3.0), n_items=1000):
     """The Zipf laws :math:`p_i \\propto i^{-\\beta}` on log-log axes: straight lines of slope :math:`-\\beta`."""
+    n_items = check_int("n_items", n_items, low=2, high=10**6)
+    if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or not 1 <= len(betas) <= 8:
+        raise TypeError(f"betas must be a sequence of 1 to 8 Zipf exponents, got {betas!r}.")
+    betas = [check_real("betas", b, low=0, low_open=True, high=100) for b in betas]
     ranks = np.arange(1, n_items + 1)
     for beta, color in zip(betas, COLORS, strict=False):
         ax.plot(ranks, zipf_law(beta, n_items), color=color, label=f"β={beta:g}")
@@ -93,15 +97,15 @@ def draw_zipf(ax, *, betas=(1.5, 2.0, 3.0), n_items=1000):
 def draw_clean_law(ax, *, beta=2.0, n_items=N_ITEMS, t_max=10**6, t_sample=None, seed=0):
     """The memoriser on clean Zipf data: exact :math:`E(T)`, one sampled curve, and :math:`A_\\beta T^{-c}`.
 
-    The sampled curve (one stream of draws) stops at ``t_sample`` draws (default ``t_max``); the dashboard
-    uses fewer to redraw fast.
+    The sampled curve (one stream of draws) stops at ``t_sample`` draws (default ``min(t_max, 1e7)``); the
+    dashboard uses fewer to redraw fast.
     """
     zipf_law(beta, n_items)  # validates beta and n_items
-    t_max = int(check_real("t_max", t_max, low=1e3, high=1e12))
+    t_max = int(check_real("t_max", t_max, low=1e3, high=1e10))
     if t_sample is not None:
         t_sample = int(check_real("t_sample", t_sample, low=100, high=tails.MAX_DRAWS))
     T, errors = _exact_curve(float(beta), n_items, t_max, 40)
-    grid, sampled = _sampled(float(beta), None, n_items, min(t_max, t_sample or t_max), seed)
+    grid, sampled = _sampled(float(beta), None, n_items, min(t_max, t_sample or 10**7), seed)
     theory_vs_simulation(ax, grid, sampled, errors, x_theory=T, label="memoriser", color=COLORS[0])
     fit = scaling.fit_power_law(T, errors, x_min=t_max / 1e3)
     text = f"β={beta:g}: fitted slope {fit.exponent:.3f} on [{t_max / 1e3:.0e}, {t_max:.0e}]"
@@ -163,6 +167,7 @@ def draw_narrowing(ax, *, beta=2.0, taus=(1.0, 0.9, 0.75, 0.5), n_items=N_ITEMS,
     if isinstance(taus, (str, bytes)) or not hasattr(taus, "__len__") or not 1 <= len(taus) <= 8:
         raise TypeError(f"taus must be a sequence of 1 to 8 temperatures, got {taus!r}.")
     taus = [check_real("taus", t, low=0.05, high=1) for t in taus]
+    seed = check_int("seed", seed, low=0)
     t_max = check_real("t_max", t_max, low=1e7, high=1e12)
     T = np.logspace(2, np.log10(t_max), 30)
     grid = np.logspace(2, 6, 9)
@@ -196,6 +201,7 @@ def draw_generations(ax, *, mechanism="fresh_inputs", n_generations=20, beta=2.0
     T0 = check_int("T0", T0, low=1, high=10**12)
     rho = check_real("rho", rho, low=0, high=1, low_open=True)
     beta = check_real("beta", beta, low=1, low_open=True, high=10)
+    seed = check_int("seed", seed, low=0)
     gens = _generations(mechanism, int(n_generations), float(beta), n_items, int(T0), float(rho), seed)
     n, missing = gens["n"], np.atleast_2d(gens["missing_mass"])
     mean = missing.mean(axis=0)
