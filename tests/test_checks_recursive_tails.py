@@ -794,3 +794,22 @@ def test_mixing_state_line_never_prints_nan(ax):
 
     state = wt.draw_mixing(ax, k=1000, pi=0.001)
     assert "nan" not in state and "stays above" in state
+
+
+# ------------------------------------------------------------------------------------------------
+# One source for notebook times: the README's course map
+# ------------------------------------------------------------------------------------------------
+
+def test_notebook_times_equal_the_readme_course_map():
+    import nbformat
+
+    readme = (ROOT / "README.md").read_text()
+    times = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\d\d) \|.*\| (\d+) min \|\s*$", readme, re.MULTILINE)}
+    start = nbformat.read(ROOT / "solutions" / "00_start_here.ipynb", as_version=4)
+    table = "\n".join(c.source for c in start.cells if c.cell_type == "markdown")
+    for number in ("00", "01", "02", "03", "04", "05"):
+        path = next((ROOT / "solutions").glob(f"{number}_*.ipynb"))
+        header = nbformat.read(path, as_version=4).cells[0].source
+        assert f"**Time:** {times[number]} minutes" in header, (path.name, times[number])
+        row = re.search(rf"^\| {number} [^|]*\|[^|]*\| (\d+) min \|", table, re.MULTILINE)
+        assert row and int(row.group(1)) == times[number], number
