@@ -16,14 +16,21 @@ from typing import NamedTuple
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.legend_handler import HandlerTuple
 
 from ._validate import check_int
 
-__all__ = ["COLORS", "apply_style", "new_figure", "theory_vs_simulation", "finish", "Series", "series", "record_series"]
+__all__ = ["COLORS", "MARKERS", "marker_for", "apply_style", "new_figure", "theory_vs_simulation", "finish", "Series",
+           "series", "record_series"]
 
 #: Okabe & Ito's colour-blind-safe palette (black last: it is kept for reference lines).
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: The marker shape of each colour of COLORS: series told apart by colour differ in shape too, so that colour is
+#: never the only carrier of meaning (tests/test_a11y_colours.py checks both).
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: Hatches for filled areas told apart by colour (stacked areas).
+HATCHES = ("//", "\\\\", "..", "xx", "++", "--", "oo", "**")
 
 _STYLE = {
     "figure.figsize": (6.4, 3.8),
@@ -102,8 +109,15 @@ def new_figure(nrows=1, ncols=1, *, width=None, height=None):
     return plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True)
 
 
+def marker_for(color, default="o"):
+    """The marker shape paired with a colour of :data:`COLORS` (``default`` for any other colour)."""
+    hexes = [c.lower() for c in COLORS]
+    code = mpl.colors.to_hex(color).lower()
+    return MARKERS[hexes.index(code)] if code in hexes else default
+
+
 def theory_vs_simulation(ax, x, simulated, theory, *, label=None, color=None, spread=None, x_theory=None,
-                         marker="o"):
+                         marker=None):
     """Draw simulation as markers (with an optional error bar) and theory as a dashed line of one colour.
 
     Parameters
@@ -122,6 +136,8 @@ def theory_vs_simulation(ax, x, simulated, theory, *, label=None, color=None, sp
         Half-width of an error bar at each point (e.g. two standard errors of the mean).
     x_theory : array_like, optional
         A finer grid for the theory line.
+    marker : str, optional
+        The simulation's marker; default: the one paired with ``color`` (:func:`marker_for`).
     """
     x, simulated = np.asarray(x, dtype=float), np.asarray(simulated, dtype=float)
     x_theory = x if x_theory is None else np.asarray(x_theory, dtype=float)
@@ -132,6 +148,7 @@ def theory_vs_simulation(ax, x, simulated, theory, *, label=None, color=None, sp
     if spread is not None and np.shape(spread) not in {(), x.shape, (2, *x.shape)}:
         raise ValueError(f"spread must be a number or have the shape of x, {x.shape}; got {np.shape(spread)}.")
     color = color or ax._get_lines.get_next_color()
+    marker = marker or marker_for(color)
     sim_label = None if label is None else f"{label} (sim.)"
     theory_label = None if label is None else f"{label} (theory)"
     ax.plot(x_theory, theory, "--", color=color, label=theory_label, zorder=2)
@@ -158,9 +175,41 @@ def finish(ax, *, xlabel, ylabel, title=None, loglog=False, logx=False, logy=Fal
         ax.set_xscale("log")
     if loglog or logy:
         ax.set_yscale("log")
+    _not_by_colour_alone(ax)
     if legend and ax.get_legend_handles_labels()[0]:
         _paired_legend(ax)
     return ax
+
+
+def _not_by_colour_alone(ax):
+    """Give series that differ only in colour a shape too: lines their colour's marker, areas a hatch.
+
+    Labelled lines of one style (line style and marker) but of different colours get the marker of their colour
+    (:func:`marker_for`), every few points on a line drawn without markers; a "(theory)" line whose "(sim.)"
+    markers are drawn is left as it is (its markers carry the shape).
+    """
+    labels = set(ax.get_legend_handles_labels()[1])
+    lines = [line for line in ax.get_lines()
+             if not line.get_label().startswith("_") and len(line.get_xdata()) >= 2
+             and f"{line.get_label().removesuffix(' (theory)')} (sim.)" not in labels - {line.get_label()}]
+    by_style = {}
+    for line in lines:
+        by_style.setdefault((str(line.get_marker()), str(line.get_linestyle())), []).append(line)
+    for (marker, _), same in by_style.items():
+        if len({mpl.colors.to_hex(line.get_color()) for line in same}) < 2:
+            continue
+        spare = iter(m for m in MARKERS if m not in {marker_for(line.get_color(), None) for line in same})
+        for i, line in enumerate(same):
+            line.set_marker(marker_for(line.get_color(), None) or next(spare, "o"))
+            if marker in {"None", "", " "}:  # a plain line: a marker every few points, offset per line
+                step = max(1, len(line.get_xdata()) // 8)
+                line.set_markevery((i * max(1, step // len(same)) % step, step))
+                line.set_markersize(4)
+    areas = [area for area in ax.collections if not area.get_label().startswith("_")
+             and isinstance(area, PolyCollection)]
+    if len(areas) > 1:
+        for area, hatch in zip(areas, HATCHES, strict=False):
+            area.set_hatch(hatch)
 
 
 def _paired_legend(ax):
