@@ -7,29 +7,42 @@ fresh inputs labelled by generation :math:`k-1` plus noise :math:`\mathcal N(0, 
 ridge model, :math:`\arg\min_w \|Xw-y\|^2/T + \lambda\|w\|^2`, learns from :math:`T` samples of generation
 :math:`n`. Its test error is the excess risk against the truth, :math:`\|\hat w - w_0\|_\Sigma^2`.
 
-What lives here, each exact formula beside a vectorised simulation:
+What lives here, each formula beside a vectorised simulation, with how exact it is:
 
-* the ridgeless error :math:`\sigma^2 d/(T-d-1) + n\sigma_0^2 d/(T_0-d-1)`, exact and :math:`\Sigma`-free;
-* the ridge deterministic equivalent :math:`B + V + \Delta_n` for any spectrum, with a solver for the
-  effective regularisation :math:`\kappa`, the optimal :math:`\lambda`, and an adaptive rule;
+* the ridgeless error :math:`\sigma^2 d/(T-d-1) + n\sigma_0^2 d/(T_0-d-1)`: **exact** at finite size, for every
+  :math:`\Sigma`;
+* the ridge error :math:`B + V + \Delta_n` for any spectrum: a **deterministic equivalent** (accurate to about
+  :math:`1/d`, not exact), with a solver for the effective regularisation :math:`\kappa`, the optimal
+  :math:`\lambda`, and an adaptive rule;
 * over-parameterised generators (:math:`T_0 < d`): the signal is forgotten like :math:`(T_0/d)^n` even without
-  noise, the low-variance directions first;
-* power-law spectra: the clean rate, :math:`\ell_{crit}`, the crossover, and the loss of the scaling law;
-* the "strong model collapse" floor of a fixed fraction of shifted labels (Dohmatob et al., ICLR 2025).
+  noise (**exact** in expectation for :math:`\Sigma = I`; a deterministic equivalent for other spectra), the
+  low-variance directions first;
+* power-law spectra: the clean rate, :math:`\ell_{crit}`, the crossover and the loss of the scaling law
+  (**asymptotic** rates, evaluated with the deterministic equivalent);
+* the "strong model collapse" floor of a fixed fraction of shifted labels (Dohmatob et al., ICLR 2025; the
+  floor is exact, the variance term an approximation).
+
+It also holds the problem presets of notebooks 06-07 (:func:`isotropic_problem`, :func:`power_law_problem`) and
+the specs of every dashboard control of the topic (:data:`CONTROLS`), so that checkers and dashboards share them.
 
 Labels. The paper states the linear growth, the exponential noise-free collapse in the over-parameterised
 regime, the U-shaped error in :math:`\lambda` and adaptive regularisation :math:`\lambda = T^{-\ell_{crit}}`.
 The exact printed formulas of the paper were not available to the course: every formula below is *derived in
-the course* (regression brief §2) and checked against the simulations in ``tests/test_regression.py``.
+the course* (docs/derivations/regression.md) and checked against the simulations in
+``tests/test_regression.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_array, check_bool, check_generations, check_int, check_real, make_rng
+from ._validate import check_array, check_bool, check_generations, check_int, check_real, check_size, make_rng
+from .controls import Choice, Slider
 
 __all__ = [
+    "isotropic_problem",
+    "power_law_problem",
+    "fixed_schedule_best_size",
     "chain_error_theory",
     "simulate_chain",
     "chain_weights",
@@ -51,7 +64,6 @@ __all__ = [
     "effective_noise",
     "crossover_size",
     "adaptive_lambda",
-    "local_slope",
     "strong_collapse_error",
     "simulate_mixture",
 ]
@@ -61,12 +73,70 @@ __all__ = [
 # Validation shared by the functions below
 # --------------------------------------------------------------------------------------------------
 
+# Limits, checked before anything is allocated. The course's problems are laptop-sized: the largest theory uses
+# d = 3000, the largest simulation d = 200 with a few hundred runs.
+MAX_DIMENSION = 20_000  # d, or the number of eigenvalues, of a theory computation
+MAX_SIM_DIMENSION = 2_000  # d of a simulation (it stores n_runs d x d matrices)
+MAX_GENERATIONS = 10**6  # n in a theory formula (the formulas are linear or geometric in n; 1e6 is plenty)
+MAX_SIM_GENERATIONS = 1_000  # generations of a simulated chain
+MAX_SIM_ELEMENTS = 10**8  # floats held at once by a simulation (800 MB)
+MAX_SIM_WORK = 2 * 10**11  # about the floating-point operations of a simulation (a minute or two on one core)
+MAX_THEORY_ELEMENTS = 2 * 10**7  # (evaluation points) x d of a deterministic-equivalent computation
+MAX_POINTS = 10**6  # entries of any array argument
+
+
 def _positive_array(name, value):
-    """A float array of strictly positive, finite entries (any shape)."""
-    arr = check_array(name, value, nonnegative=True)
+    """A float array of strictly positive, finite entries (any shape, at most ``MAX_POINTS`` entries)."""
+    arr = check_array(name, value, nonnegative=True, max_size=MAX_POINTS)
     if np.any(arr <= 0):
         raise ValueError(f"{name} must be > 0, got a minimum of {arr.min():g}.")
     return arr
+
+
+def _generations(name, value, high=MAX_GENERATIONS):
+    """Generation counts: integers in [0, high] (NaN, inf, fractions and strings are refused)."""
+    return check_generations(name, value, high=high, max_size=MAX_POINTS)
+
+
+def _dimension(name, value, low=1, high=MAX_DIMENSION):
+    """An integer size such as d, bounded so that the arrays built from it fit in memory."""
+    return check_int(name, value, low=low, high=high)
+
+
+def _theory_size(d, *shapes):
+    """Refuse a deterministic-equivalent evaluation whose (points x d) arrays would not fit in memory."""
+    points = int(np.prod(np.broadcast_shapes(*shapes), dtype=float)) if shapes else 1
+    if points * d > MAX_THEORY_ELEMENTS:
+        raise ValueError(f"{points} evaluation points x d = {d} is {points * d:.3g} values; at most "
+                         f"{MAX_THEORY_ELEMENTS:.0e} are allowed (evaluate fewer points, or in pieces).")
+
+
+def _simulation_size(n_runs, d, sizes, n_generations, n_lams=1):
+    """Refuse a simulation that would need more memory or time than a laptop has, naming the limit."""
+    m = max(min(s, d) for s in sizes)  # a Gram matrix is d x d (primal) or m x m (dual, m < d)
+    elements = n_runs * (3 * d * d + 2 * n_lams * d + (n_generations + 1) * (n_lams + d))
+    if elements > MAX_SIM_ELEMENTS:
+        raise ValueError(f"n_runs={n_runs}, d={d} and {n_generations} generations need about {elements:.3g} "
+                         f"floats at once; at most {MAX_SIM_ELEMENTS:.0e} (800 MB) are allowed: use fewer runs.")
+    work = (n_generations + 1) * len(sizes) * n_runs * d * d * max(m, n_lams)
+    if work > MAX_SIM_WORK:
+        raise ValueError(f"n_runs={n_runs}, d={d}, {n_generations} generations and {n_lams} penalties need "
+                         f"about {work:.2g} operations; at most {MAX_SIM_WORK:.0e} (a minute or two) are allowed.")
+
+
+def _nonnegative_array(name, value):
+    """A float array of finite entries >= 0, at most ``MAX_POINTS`` of them."""
+    return check_array(name, value, nonnegative=True, max_size=MAX_POINTS)
+
+
+def _check_eigs(eigs):
+    """Eigenvalues of Sigma: a 1-D array of positive numbers, at most ``MAX_DIMENSION`` of them."""
+    eigs = _positive_array("eigs", eigs)
+    if eigs.ndim != 1:
+        raise ValueError(f"eigs must be a 1-D array of eigenvalues of Sigma, got shape {eigs.shape}.")
+    if eigs.size > MAX_DIMENSION:
+        raise ValueError(f"eigs has {eigs.size} eigenvalues; at most d = {MAX_DIMENSION} are allowed.")
+    return eigs
 
 
 def _noise(sigma, sigma0):
@@ -86,6 +156,10 @@ def _eigs_and_target(eigs, w0):
     eigs = _positive_array("eigs", eigs)
     if eigs.ndim != 1:
         raise ValueError(f"eigs must be a 1-D array of eigenvalues of Sigma, got shape {eigs.shape}.")
+    if eigs.size > MAX_DIMENSION:
+        raise ValueError(f"eigs has {eigs.size} eigenvalues; at most d = {MAX_DIMENSION} are allowed.")
+    if np.size(w0) > MAX_DIMENSION:
+        raise ValueError(f"w0 has {np.size(w0)} entries; at most {MAX_DIMENSION} are allowed.")
     w0 = check_array("w0", w0, ndim=1)
     if w0.shape != eigs.shape:
         raise ValueError(f"w0 must have one coefficient per eigenvalue ({eigs.size}), got shape {w0.shape}.")
@@ -134,7 +208,8 @@ def chain_error_theory(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
     Exact at finite size and for every :math:`\Sigma`. Under-parameterised OLS is unbiased, so each
     generation adds an independent zero-mean perturbation :math:`X^\dagger E`, and for Gaussian inputs
     :math:`\mathbb E[(X^\top X)^{-1}] = \Sigma^{-1}/(T_0-d-1)` (inverse Wishart) gives its size. Linear growth in
-    :math:`n` is the paper's claim; this exact form is derived in the course (regression brief §2.1).
+    :math:`n` is the paper's claim; this exact form is derived in the course
+    (docs/derivations/regression.md#regression-exact-chain).
 
     Parameters
     ----------
@@ -151,7 +226,7 @@ def chain_error_theory(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
     -------
     float or ndarray (the shape of ``n``)
     """
-    n = check_generations("n", n)
+    n = _generations("n", n)
     d = check_int("d", d, low=1)
     T = check_int("T", T, low=1)
     if T < d + 2:
@@ -229,11 +304,11 @@ def _chain(rng, w0, sqrt_eigs, T0, sigma0, n_generations, n_runs, fresh_design):
 
 
 def _check_chain(n_generations, d, T0, sigma0, n_runs, fresh_design):
-    n_generations = check_int("n_generations", n_generations, low=0)
-    d = check_int("d", d, low=1)
-    T0 = check_int("T0", T0, low=1)
+    n_generations = check_int("n_generations", n_generations, low=0, high=MAX_SIM_GENERATIONS)
+    d = _dimension("d", d, high=MAX_SIM_DIMENSION)
+    T0 = check_int("T0", T0, low=1, high=10**9)
     sigma0 = check_real("sigma0", sigma0, low=0)
-    n_runs = check_int("n_runs", n_runs, low=1)
+    n_runs = check_size("n_runs", n_runs, high=10**6, why="the simulations are sized for a laptop")
     fresh_design = check_bool("fresh_design", fresh_design)
     return n_generations, d, T0, sigma0, n_runs, fresh_design
 
@@ -268,6 +343,7 @@ def chain_weights(n_generations, *, d, T0, sigma0=1.0, cov=None, w0=None, n_runs
     """
     n_generations, d, T0, sigma0, n_runs, fresh_design = _check_chain(n_generations, d, T0, sigma0, n_runs,
                                                                       fresh_design)
+    _simulation_size(n_runs, d, [T0], n_generations)
     eigs, w0 = _spectrum_and_target(cov, w0, d)
     rng = make_rng(seed)
     chain = _chain(rng, w0, np.sqrt(eigs), T0, sigma0, n_generations, n_runs, fresh_design)
@@ -307,11 +383,12 @@ def simulate_chain(n_generations, *, d, T, T0, sigma=1.0, sigma0=1.0, lam=0.0, c
     n_generations, d, T0, sigma0, n_runs, fresh_design = _check_chain(n_generations, d, T0, sigma0, n_runs,
                                                                       fresh_design)
     if T is not None:
-        T = check_int("T", T, low=1)
+        T = check_int("T", T, low=1, high=10**9)
     sigma = check_real("sigma", sigma, low=0)
-    lams = check_array("lam", lam, nonnegative=True)
+    lams = check_array("lam", lam, nonnegative=True, max_size=1000)
     if lams.ndim > 1:
         raise ValueError(f"lam must be a number or a 1-D array, got shape {lams.shape}.")
+    _simulation_size(n_runs, d, [T0] if T is None else [T0, T], n_generations, lams.size)
     eigs, w0 = _spectrum_and_target(cov, w0, d)
     rng = make_rng(seed)
     sqrt_eigs = np.sqrt(eigs)
@@ -340,8 +417,9 @@ def degrees_of_freedom(kappa, eigs):
     -------
     df1, df2 : arrays of the shape of ``kappa``
     """
-    kappa = check_array("kappa", kappa, nonnegative=True)
-    eigs = _positive_array("eigs", eigs)
+    kappa = _nonnegative_array("kappa", kappa)
+    eigs = _check_eigs(eigs)
+    _theory_size(eigs.size, kappa.shape)
     return _dofs(kappa, eigs)
 
 
@@ -389,14 +467,15 @@ def effective_regularization(lam, *, eigs, T):
     -------
     ndarray (the broadcast shape of ``lam`` and ``T``)
     """
-    lam = check_array("lam", lam, nonnegative=True)
-    eigs = _positive_array("eigs", eigs)
+    lam = _nonnegative_array("lam", lam)
+    eigs = _check_eigs(eigs)
     T = _positive_array("T", T)
+    _theory_size(eigs.size, lam.shape, T.shape)
     return _kappa(lam, eigs, T)
 
 
 def _error_from_kappa(kappa, n, eigs, c2, T, T0, sigma, sigma0):
-    """B, V and Delta_n (regression brief §2.2) at the effective regularisation ``kappa`` (broadcast)."""
+    """B, V and Delta_n (docs/derivations/regression.md#regression-ridge-equivalent) at the effective regularisation ``kappa``."""
     ratio = eigs / (eigs + kappa[..., None])
     df1, df2 = ratio.sum(-1), (ratio**2).sum(-1)
     shrink = 1 - df2 / T
@@ -412,12 +491,13 @@ def _collapse_parts(n, df1, df2, d, T, T0, sigma0):
 
 
 def _check_ridge(lam, n, eigs, w0, T, T0, sigma, sigma0):
-    lam = check_array("lam", lam, nonnegative=True)
-    n = check_generations("n", n)
+    lam = _nonnegative_array("lam", lam)
+    n = _generations("n", n)
     eigs, w0 = _eigs_and_target(eigs, w0)
     T = _positive_array("T", T)
     T0 = _underparam_T0(T0, eigs.size)
     sigma, sigma0 = _noise(sigma, sigma0)
+    _theory_size(eigs.size, lam.shape, n.shape, T.shape)
     return lam, n, eigs, w0, T, T0, sigma, sigma0
 
 
@@ -435,7 +515,8 @@ def ridge_error_terms(lam, n, *, eigs, w0, T, T0, sigma=1.0, sigma0=1.0):
 
     :math:`\Delta_n` reads as extra label noise (first part, damped by :math:`\lambda`) plus the ridge bias acting
     on the random synthetic perturbation of the target (second part, grown by :math:`\lambda`). Deterministic
-    equivalent derived in the course (regression brief §2.2) for under-parameterised OLS generators; the
+    equivalent derived in the course (docs/derivations/regression.md#regression-ridge-equivalent) for under-parameterised OLS
+    generators; the
     paper's Theorem 4.1 plays this role but its printed form is unconfirmed.
 
     Parameters
@@ -469,13 +550,14 @@ def collapse_term_parts(lam, n, *, eigs, T, T0, sigma0=1.0):
     The first shrinks as :math:`\lambda` grows. The second exists only with regularisation: it vanishes at
     :math:`\lambda = 0`, where :math:`d - 2\mathrm{df}_1 + \mathrm{df}_2 = \kappa^2\mathrm{tr}(\Sigma+\kappa)^{-2} = 0`,
     rises with :math:`\lambda`, and fades again only when the model learns nothing at all.
-    The course's reading of :func:`ridge_error_terms` (brief §2.2); the paper's own split is unconfirmed.
+    The course's reading of :func:`ridge_error_terms` (docs/derivations/regression.md#regression-collapse-parts); the paper's own split is
+    unconfirmed.
 
     Returns
     -------
     noise_like, bias_like : ndarrays (the broadcast shape of ``lam``, ``n`` and ``T``)
     """
-    eigs = _positive_array("eigs", eigs)
+    eigs = _check_eigs(eigs)
     lam, n, eigs, _, T, T0, _, sigma0 = _check_ridge(lam, n, eigs, np.zeros(eigs.size), T, T0, 0.0, sigma0)
     return _collapse_parts(n, *_dofs(_kappa(lam, eigs, T), eigs), eigs.size, T, T0, sigma0)
 
@@ -490,7 +572,25 @@ def ridge_error_theory(lam, n, *, eigs, w0, T, T0, sigma=1.0, sigma0=1.0):
     return sum(ridge_error_terms(lam, n, eigs=eigs, w0=w0, T=T, T0=T0, sigma=sigma, sigma0=sigma0))
 
 
-def _optimise(n, eigs, c2, T, T0, sigma, sigma0, n_grid=60, n_refine=30):
+MAX_OPTIMISE_ELEMENTS = 2 * 10**6  # (n, T) points x d that one call of the optimiser may search
+
+
+def _optimise(n, eigs, c2, T, T0, sigma, sigma0):
+    """(lambda*, E*) for every (n, T) of the broadcast, in chunks that keep the search arrays small."""
+    n, T = np.broadcast_arrays(n, np.asarray(T, float))
+    if n.size * eigs.size > MAX_OPTIMISE_ELEMENTS:
+        raise ValueError(f"{n.size} (n, T) points x d = {eigs.size} is too large to optimise at once; at most "
+                         f"{MAX_OPTIMISE_ELEMENTS:.0e} (points x d) are allowed.")
+    lam, err = np.empty(n.shape), np.empty(n.shape)
+    flat_n, flat_T = n.ravel(), T.ravel()
+    chunk = max(1, 2 * 10**6 // (60 * eigs.size))
+    for start in range(0, flat_n.size, chunk):
+        part = slice(start, start + chunk)
+        lam.flat[part], err.flat[part] = _optimise_chunk(flat_n[part], eigs, c2, flat_T[part], T0, sigma, sigma0)
+    return lam, err
+
+
+def _optimise_chunk(n, eigs, c2, T, T0, sigma, sigma0, n_grid=60, n_refine=30):
     r"""Minimise the theory over :math:`\lambda \ge 0` for every (n, T); return (lambda*, E*).
 
     The error depends on :math:`\lambda` only through :math:`\kappa`, and :math:`\lambda(\kappa) =
@@ -551,9 +651,10 @@ def isotropic_lambda_heuristic(n, *, d, T, T0, sigma=1.0, sigma0=1.0, w0_norm2=1
     .. math:: \lambda^* \approx \Big(\frac{\sigma^2 d}{T} + n\frac{\sigma_0^2 d}{T_0-d-1}\Big)\Big/\|w_0\|^2.
 
     At :math:`n = 0` it is the classical :math:`\sigma^2 (d/T)/\|w_0\|^2`. The course's heuristic (regression
-    brief §2.2, within about 15% of :func:`optimal_lambda` on the brief's grid), not the paper's.
+    docs/derivations/regression.md#regression-optimal-lambda; within about 15% of :func:`optimal_lambda` for :math:`d = 100`,
+    :math:`T \in \{200, 1000\}`, :math:`T_0 \in \{400, 1000\}`, :math:`n \le 8`), not the paper's.
     """
-    n = check_generations("n", n)
+    n = _generations("n", n)
     d = check_int("d", d, low=1)
     T = check_int("T", T, low=1)
     T0 = _underparam_T0(T0, d)
@@ -583,10 +684,11 @@ def noise_free_overparam_error(n, *, d, T0, w0_norm2=1.0):
 
     Each generation projects onto the random :math:`T_0`-dimensional row space of fresh inputs, and
     :math:`\mathbb E[P] = (T_0/d)I`, so the signal is forgotten geometrically even with :math:`\sigma_0 = 0`: the
-    paper's "catastrophic (exponentially fast)" collapse; the formula is derived in the course (brief §2.3).
+    paper's "catastrophic (exponentially fast)" collapse; the formula is derived in the course
+    (docs/derivations/regression.md#regression-overparam).
     A ridgeless downstream model with :math:`T > d` adds :math:`\sigma^2 d/(T-d-1)`.
     """
-    n = check_generations("n", n)
+    n = _generations("n", n)
     d, T0 = _overparam_sizes(d, T0, strict=False)
     w0_norm2 = check_real("w0_norm2", w0_norm2, low=0)
     return w0_norm2 * (1 - (T0 / d) ** n)
@@ -598,9 +700,9 @@ def overparam_error(n, *, d, T0, sigma0=1.0, w0_norm2=1.0):
     .. math:: \|w_0\|^2(1-\rho^n) + \sigma_0^2\frac{T_0}{d-T_0-1}\,\frac{1-\rho^n}{1-\rho},\qquad \rho = T_0/d.
 
     It saturates (above the null risk :math:`\|w_0\|^2`) instead of growing without bound. Derived in the
-    course (regression brief §2.3).
+    course (docs/derivations/regression.md#regression-overparam).
     """
-    n = check_generations("n", n)
+    n = _generations("n", n)
     d, T0 = _overparam_sizes(d, T0, strict=True)
     sigma0 = check_real("sigma0", sigma0, low=0)
     w0_norm2 = check_real("w0_norm2", w0_norm2, low=0)
@@ -614,18 +716,17 @@ def eigendirection_decay(n, *, eigs, T0):
     :math:`\kappa_0` solves :math:`\mathrm{df}_1(\kappa_0) = T_0`. Every generation multiplies the component on
     the :math:`i`-th eigenvector by :math:`\lambda_i/(\lambda_i+\kappa_0)`, so low-variance ("tail") directions
     are erased first: the regression analogue of Shumailov et al.'s vanishing tails. A deterministic-equivalent
-    approximation (course derivation, brief §2.3); exact in expectation for :math:`\Sigma = I`, where it is
+    approximation (course derivation, docs/derivations/regression.md#regression-eigendirections); exact in expectation for :math:`\Sigma = I`, where it is
     :math:`(T_0/d)^n`.
 
     Returns
     -------
     ndarray of shape ``np.shape(n) + (d,)``
     """
-    n = check_generations("n", n)
-    eigs = _positive_array("eigs", eigs)
-    if eigs.ndim != 1:
-        raise ValueError(f"eigs must be a 1-D array, got shape {eigs.shape}.")
+    n = _generations("n", n)
+    eigs = _check_eigs(eigs)
     T0 = check_int("T0", T0, low=1, high=eigs.size)
+    _theory_size(eigs.size, n.shape)
     kappa0 = _kappa(np.zeros(1), eigs, np.array([T0]))[0]
     return (eigs / (eigs + kappa0)) ** n[..., None]
 
@@ -647,7 +748,7 @@ def power_law_spectrum(d, alpha):
     at finite :math:`d` any :math:`\alpha > 0` is a valid spectrum (e.g. :math:`\lambda_i = 1/i`). Dohmatob et al.
     write this capacity exponent :math:`\beta`; the course keeps :math:`\beta` for the Zipf exponent (docs/notation.md).
     """
-    d = check_int("d", d, low=1)
+    d = _dimension("d", d, high=MAX_POINTS)
     alpha = check_real("alpha", alpha, low=0, low_open=True)
     return np.arange(1, d + 1, dtype=float) ** -alpha
 
@@ -658,7 +759,7 @@ def power_law_target(d, alpha, r):
     So :math:`c_i^2 = i^{\alpha - 1 - 2\alpha r}`. Signs do not matter: for a diagonal Gaussian design the
     error law is invariant under flipping any coordinate.
     """
-    d = check_int("d", d, low=1)
+    d = _dimension("d", d, high=MAX_POINTS)
     alpha, r = _exponents(alpha, r)
     return np.arange(1, d + 1, dtype=float) ** ((alpha - 1 - 2 * alpha * r) / 2)
 
@@ -666,8 +767,9 @@ def power_law_target(d, alpha, r):
 def critical_exponent(alpha, r):
     r""":math:`\ell_{crit} = \alpha/(1 + 2\alpha\bar r)`, :math:`\bar r = \min(r, 1)`: the best schedule :math:`\lambda = T^{-\ell}` on clean data.
 
-    The name is the paper's (Figure 1b, "adaptive regularization"); the value is the classical
-    capacity/source computation (regression brief §2.4).
+    The name is the paper's (its Figure 1b calls :math:`\lambda = T^{-\ell_{crit}}` "adaptive regularization",
+    adaptive in :math:`T`); the value is the classical
+    capacity/source computation (docs/derivations/regression.md#regression-power-law).
     """
     alpha, r = _exponents(alpha, r)
     return alpha / (1 + 2 * alpha * min(r, 1.0))
@@ -685,9 +787,10 @@ def effective_noise(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
 
     In the power-law window the error is :math:`\asymp \lambda^{2\bar r} + \mathrm{df}_2(\lambda)V_{eff}`: the
     synthetic generations inflate the noise, and the part :math:`n\sigma_0^2/(T_0-d)` does not shrink with
-    :math:`T`. Derived in the course from :func:`ridge_error_terms` (brief §2.4). ``n`` and ``T`` broadcast.
+    :math:`T`. Derived in the course from :func:`ridge_error_terms`
+    (docs/derivations/regression.md#regression-effective-noise). ``n`` and ``T`` broadcast.
     """
-    n = check_generations("n", n)
+    n = _generations("n", n)
     d = check_int("d", d, low=1)
     T = _positive_array("T", T)
     T0 = check_int("T0", T0, low=d + 1)
@@ -696,13 +799,22 @@ def effective_noise(n, *, d, T, T0, sigma=1.0, sigma0=1.0):
 
 
 def crossover_size(n, *, d, T0, sigma=1.0, sigma0=1.0):
-    r"""The sample size :math:`T^* = d + (T_0 - d)\sigma^2/(n\sigma_0^2)` where synthetic noise overtakes real noise.
+    r"""The crossover size :math:`T^* = d + (T_0 - d)\sigma^2/(n\sigma_0^2)`: where the effective noise stops shrinking.
 
-    For :math:`T \ll T^*` the clean rate survives with an inflated constant; beyond it a fixed schedule
-    :math:`\lambda = T^{-\ell_{crit}}` makes the error *rise* with :math:`T`. Infinite for :math:`n = 0` or
-    :math:`\sigma_0 = 0`. Course derivation (brief §2.4).
+    Write the effective noise of :func:`effective_noise` as a part that shrinks with :math:`T` and a floor,
+
+    .. math:: V_{eff} = \frac{\sigma^2 + n\sigma_0^2 d/(T_0-d)}{T} + \frac{n\sigma_0^2}{T_0-d}.
+
+    :math:`T^*` is where the two are equal (so :math:`V_{eff}` is twice its floor); beyond it :math:`V_{eff}`
+    hardly shrinks any more. It is **not** where synthetic noise overtakes real noise: at :math:`T^*` the
+    synthetic part :math:`n\sigma_0^2(d+T)/(T_0-d)` is :math:`\sigma^2 + 2n\sigma_0^2 d/(T_0-d)`, already
+    above :math:`\sigma^2` (three times it for :math:`T_0 = 2d`, :math:`n = 1`, :math:`\sigma_0 = \sigma`).
+    For :math:`T \ll T^*` the clean rate survives with an inflated constant; the schedule
+    :math:`\lambda = T^{-\ell_{crit}}` reaches its smallest error a few times beyond :math:`T^*` (2 to 3.5
+    :math:`T^*` for :math:`\sigma_0 = \sigma`, see :func:`fixed_schedule_best_size`) and then *rises*. Infinite
+    for :math:`n = 0` or :math:`\sigma_0 = 0`. Course derivation (docs/derivations/regression.md#regression-effective-noise).
     """
-    n = check_generations("n", n)
+    n = _generations("n", n)
     d = check_int("d", d, low=1)
     T0 = check_int("T0", T0, low=d + 1)
     sigma, sigma0 = _noise(sigma, sigma0)
@@ -711,26 +823,21 @@ def crossover_size(n, *, d, T0, sigma=1.0, sigma0=1.0):
 
 
 def adaptive_lambda(n, *, T, d, T0, alpha, r, sigma=1.0, sigma0=1.0, scale=1.0):
-    r"""The adaptive regularisation rule: the clean schedule with the real noise replaced by the effective noise.
+    r"""The course's adaptive rule: the clean schedule with the real noise replaced by the effective noise.
 
     .. math:: \lambda = \text{scale}\cdot V_{eff}^{\,\ell_{crit}},\qquad V_{eff} = [\sigma^2 + n\sigma_0^2(d+T)/(T_0-d)]/T.
 
-    At :math:`n = 0`, :math:`\sigma = 1` and scale 1 it is the clean schedule :math:`T^{-\ell_{crit}}`; with
-    synthetic data it multiplies it by :math:`(1 + n\sigma_0^2(d+T)/((T_0-d)\sigma^2))^{\ell_{crit}}`. The
-    paper prescribes adaptive regularisation; this exact rule is the course's (brief §2.4 measured
-    :math:`\lambda^*/V_{eff}^{2/3} \in [0.83, 0.91]` for :math:`\alpha = 2, r = 0.5`).
+    At :math:`n = 0`, :math:`\sigma = 1` and scale 1 it is the schedule :math:`T^{-\ell_{crit}}`; with
+    synthetic data it multiplies it by :math:`(1 + n\sigma_0^2(d+T)/((T_0-d)\sigma^2))^{\ell_{crit}}`.
+    Two meanings of "adaptive": the paper calls :math:`\lambda = T^{-\ell_{crit}}` itself *adaptive
+    regularisation* (it adapts to :math:`T`); that schedule is fixed in :math:`n`, which is why the dashboards
+    call it ``"fixed"``. This rule adapts to :math:`n` as well; it is the course's
+    (docs/derivations/regression.md#regression-adaptive-lambda), and the tests measure :math:`\lambda^*/V_{eff}^{2/3}` between 0.8 and
+    0.95 for :math:`\alpha = 2, r = 0.5`.
     """
     scale = check_real("scale", scale, low=0, low_open=True)
     veff = effective_noise(n, d=d, T=T, T0=T0, sigma=sigma, sigma0=sigma0)
     return scale * veff ** critical_exponent(alpha, r)
-
-
-def local_slope(x, y):
-    r"""Local log-log slopes :math:`\Delta\log y/\Delta\log x` between consecutive points, length ``len(x) - 1``."""
-    x, y = _positive_array("x", x), _positive_array("y", y)
-    if x.ndim != 1 or x.shape != y.shape or x.size < 2:
-        raise ValueError(f"x and y must be 1-D arrays of the same length >= 2, got shapes {x.shape} and {y.shape}.")
-    return np.diff(np.log(y)) / np.diff(np.log(x))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -775,10 +882,13 @@ def simulate_mixture(T, *, d, p2, shift2=1.0, sigma=1.0, n_runs=100, seed=None):
         :math:`\|\hat w - w_0\|^2` (with :math:`w_0 = 0`, again without loss of generality).
     """
     d, p2, shift2, sigma = _check_mixture(d, p2, shift2, sigma)
-    T = check_int("T", T, low=d + 2)
+    if d > MAX_SIM_DIMENSION:
+        raise ValueError(f"d must be an integer <= {MAX_SIM_DIMENSION} in a simulation, got {d}.")
+    T = check_int("T", T, low=d + 2, high=10**9)
     n_runs = check_int("n_runs", n_runs, low=1)
-    rng = make_rng(seed)
     T2 = round(p2 * T)
+    _simulation_size(n_runs, d, [T - T2, max(T2, 1)], 1)
+    rng = make_rng(seed)
     delta = np.zeros(d)
     delta[0] = np.sqrt(shift2)
     ones = np.ones(d)
@@ -793,3 +903,94 @@ def simulate_mixture(T, *, d, p2, shift2=1.0, sigma=1.0, n_runs=100, seed=None):
         rhs += part @ target + sigma * np.einsum("rij,rj->ri", root, rng.standard_normal(root.shape[::2]))
     w = np.linalg.solve(gram, rhs[..., None])[..., 0]
     return np.sum(w**2, axis=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# The notebooks' problems and the dashboards' controls (one definition each; checkers and widgets share them)
+# --------------------------------------------------------------------------------------------------
+
+def isotropic_problem(d=100, T=200, T0=400):
+    r"""Notebook 06's ridge example: :math:`\Sigma = I`, :math:`\|w_0\| = 1` spread evenly; keywords for the theory.
+
+    Returns ``dict(eigs, w0, T, T0)``, ready for ``ridge_error_theory(lam, n, **problem)``.
+    """
+    d = _dimension("d", d)
+    T = check_int("T", T, low=1, high=10**12)
+    T0 = _underparam_T0(check_int("T0", T0, low=1, high=10**12), d)
+    return dict(eigs=np.ones(d), w0=np.full(d, 1 / np.sqrt(d)), T=T, T0=T0)
+
+
+def power_law_problem(d=3000, alpha=2.0, r=0.5, T0=6000):
+    r"""Notebook 07's power-law example: :math:`\lambda_i = i^{-\alpha}`, :math:`\lambda_ic_i^2 = i^{-(1+2\alpha r)}`.
+
+    Returns ``dict(eigs, w0, T0)``; pass ``T`` separately.
+    """
+    d = _dimension("d", d)
+    eigs, w0 = power_law_spectrum(d, alpha), power_law_target(d, alpha, r)
+    T0 = _underparam_T0(check_int("T0", T0, low=1, high=10**12), d)
+    return dict(eigs=eigs, w0=w0, T0=T0)
+
+
+def fixed_schedule_best_size(n, *, d, T0, alpha, r, sigma=1.0, sigma0=1.0, T_min=100.0, T_max=1e6):
+    r"""The downstream size :math:`T \in [T_{min}, T_{max}]` with the smallest error under :math:`\lambda = T^{-\ell_{crit}}`.
+
+    The theory (:func:`ridge_error_theory`, power-law problem of :func:`power_law_problem`) after ``n``
+    generations, minimised over :math:`\log T` (a 161-point grid, then a bounded Brent search between the grid
+    neighbours of the best point; relative accuracy about :math:`10^{-6}`). For :math:`n = 0` the error keeps
+    falling and the answer is ``T_max``. Returns ``(T_best, E_best)``.
+    """
+    from scipy.optimize import minimize_scalar
+
+    n = int(_generations("n", n))
+    problem = power_law_problem(d, alpha, r, T0)
+    sigma, sigma0 = _noise(sigma, sigma0)
+    T_min = check_real("T_min", T_min, low=1)
+    T_max = check_real("T_max", T_max, low=T_min, low_open=True, high=1e12)
+    ell = critical_exponent(alpha, r)
+
+    def error(log_T):
+        T = np.exp(log_T)
+        return ridge_error_theory(T**-ell, n, T=T, sigma=sigma, sigma0=sigma0, **problem)
+
+    grid = np.linspace(np.log(T_min), np.log(T_max), 161)
+    values = error(grid)
+    i = int(np.argmin(values))
+    if i in (0, grid.size - 1):
+        return float(np.exp(grid[i])), float(values[i])
+    found = minimize_scalar(lambda u: float(error(u)), bounds=(grid[i - 1], grid[i + 1]), method="bounded",
+                            options={"xatol": 1e-7})
+    return float(np.exp(found.x)), float(found.fun)
+
+
+#: Fixed settings of the dashboards (what is not a control).
+DASHBOARD_SETTINGS = {
+    "chain": dict(d=20, n_runs=100),
+    "ridge": dict(d=100),
+    "overparam": dict(d=100, n_runs=20),
+    "eigendirection": dict(d=100, n_runs=20),
+    "power_law": dict(d=1000, T0=2000, n_points=17),
+}
+
+#: The schedules of :math:`\lambda` in notebook 07: ``fixed`` is :math:`T^{-\ell_{crit}}` (the paper's *adaptive*
+#: regularisation, adaptive in :math:`T` but fixed in :math:`n`), ``tuned`` the best :math:`\lambda` for every
+#: :math:`(n, T)`, ``adaptive`` the course's rule :func:`adaptive_lambda` (adaptive in :math:`T` and :math:`n`).
+SCHEDULES = ("fixed", "tuned", "adaptive")
+
+#: Every control of the topic's dashboards, defined once (course/controls.py): dashboards build their widgets
+#: from these, dashboard functions validate with them, widget-exercise references search their grids.
+CONTROLS = {
+    "chain.T": Slider("T", "T", low=22, high=400, step=2, default=60, integer=True),
+    "chain.T0": Slider("T0", "T0", low=22, high=400, step=2, default=60, integer=True),
+    "sigma0": Slider("sigma0", "σ0", low=0.0, high=2.0, step=0.1, default=1.0),
+    "chain.lam": Choice("lam", "λ", options=(0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0), default=0.0),
+    "ridge.T": Slider("T", "T", low=50, high=1000, step=10, default=200, integer=True),
+    "ridge.T0": Slider("T0", "T0", low=110, high=2000, step=10, default=400, integer=True),
+    "overparam.T0": Slider("T0", "T0", low=10, high=90, step=5, default=50, integer=True),
+    "overparam.sigma0": Slider("sigma0", "σ0", low=0.0, high=1.0, step=0.1, default=0.0),
+    "eigendirection.alpha": Slider("alpha", "α", low=0.5, high=2.0, step=0.25, default=1.0),
+    "power_law.alpha": Slider("alpha", "α", low=1.25, high=4.0, step=0.25, default=2.0),
+    "power_law.r": Slider("r", "r", low=0.25, high=1.5, step=0.25, default=0.5),
+    "power_law.n": Slider("n", "n", low=1, high=20, step=1, default=1, integer=True),
+    "power_law.sigma0": Slider("sigma0", "σ0", low=0.1, high=2.0, step=0.1, default=1.0),
+    "schedule": Choice("schedule", "λ schedule", options=SCHEDULES, default="fixed"),
+}

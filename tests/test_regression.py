@@ -3,24 +3,25 @@
 Tolerances. A simulated mean over R runs has standard error s.e. = sd/sqrt(R), measured in each test from the
 runs themselves; "4 s.e." fails a correct implementation with probability < 1e-4 per comparison. Where the
 theory is a deterministic equivalent (ridge, eigendirection decay) and not exact at finite d, an explicit
-allowance for that approximation is added and named. The acceptance numbers are the regression brief's
-(§3 and §6), which measured them; each test says how they relate to the s.e.
+allowance for that approximation is added and named. The derivations are in docs/derivations/regression.md
+(anchors cited per test); each acceptance number says how it relates to the s.e.
 """
 
 import numpy as np
 import pytest
 
 from course import regression as reg
+from course import scaling
 
 N = np.arange(11)
-ISO = dict(eigs=np.ones(100), w0=np.full(100, 0.1), T=200, T0=400)  # brief §3-B: Sigma = I, ||w0|| = 1
+ISO = dict(eigs=np.ones(100), w0=np.full(100, 0.1), T=200, T0=400)  # notebook 06's ridge problem: Sigma = I, ||w0|| = 1
 
 
 def mean_and_se(errors):
     return errors.mean(0), errors.std(0, ddof=1) / np.sqrt(errors.shape[0])
 
 
-# ---------------------------------------------------------------- the ridgeless chain (brief §3-A)
+# ---------------------------------------------------------------- the ridgeless chain (regression-exact-chain)
 
 @pytest.fixture(scope="module")
 def headline():
@@ -43,7 +44,7 @@ def test_linear_growth_matches_exact_formula(headline):
     assert np.max(np.abs(mean / theory - 1)) < 0.06
     assert np.all(np.abs(mean - theory) < 4 * se)
     slope = np.polyfit(N, mean, 1)[0]
-    assert slope == pytest.approx(50 / 149, rel=0.10)  # 0.3356; seeded 0.324 (5 seeds in the brief: 0.327-0.342)
+    assert slope == pytest.approx(50 / 149, rel=0.10)  # 0.3356; seeded 0.324 (5 seeds: 0.327-0.342)
 
 
 def test_chain_is_sigma_independent(headline):
@@ -62,7 +63,8 @@ def test_full_covariance_matrix_is_rotated_into_its_eigenbasis():
 
 
 def test_overparameterised_downstream_model():
-    # T < d: min-norm (lam = 0) and ridge in the kernel form. Exact for lam = 0 (Sigma = I, brief §2.1):
+    # T < d: min-norm (lam = 0) and ridge in the kernel form. Exact for lam = 0 (Sigma = I,
+    # docs/derivations/regression.md#regression-exact-chain):
     # (1 - T/d) ||w0||^2 + sigma^2 T/(d-T-1) + n sigma0^2 T/(T0-d-1).
     n = np.arange(4)
     errors = reg.simulate_chain(3, d=100, T=60, T0=300, lam=np.array([0.0, 0.1]), n_runs=300, seed=1)
@@ -81,7 +83,7 @@ def test_generator_errors_and_reused_design():
     np.testing.assert_allclose(w[:, 4], w[:, 1], atol=1e-10)  # one projection, applied again: nothing changes
 
 
-# ---------------------------------------------------------------- ridge (brief §2.2, §3-B, §6 Ex 2-3)
+# ---------------------------------------------------------------- ridge (regression-ridge-equivalent)
 
 def test_ridge_reference_values():
     got = reg.ridge_error_theory(np.array([0.5, 0.763, 1e-8]), np.array([0, 1, 4]), **ISO)
@@ -133,7 +135,7 @@ def test_ridge_simulation_matches_theory_on_grid():
     mean, se = mean_and_se(errors)
     theory = reg.ridge_error_theory(lam, np.arange(9)[:, None], **ISO)
     # Acceptance: 8% on the grid. The relative s.e. is <= 2% here, and the deterministic equivalent's finite-d
-    # error is ~1/d = 1%, so 8% is > 3 s.e. + the approximation (the brief measured <= 3.8%).
+    # error is ~1/d = 1%, so 8% is > 3 s.e. + the approximation (measured: <= 3.8%).
     assert np.max(np.abs(mean / theory - 1)) < 0.08
     grid_argmin = np.argmin(mean, axis=1)
     assert np.all(np.diff(grid_argmin) >= 0)  # the optimum moves right with n
@@ -147,10 +149,10 @@ def test_ridge_simulation_matches_theory_on_grid():
 def test_isotropic_heuristic_is_close_to_optimum():
     n = np.array([0, 1, 2, 4, 8])
     ratio = reg.isotropic_lambda_heuristic(n, d=100, T=200, T0=400) / reg.optimal_lambda(n, **ISO)
-    assert np.all(np.abs(ratio - 1) < 0.16)  # brief §2.2: within 15%
+    assert np.all(np.abs(ratio - 1) < 0.16)  # regression-optimal-lambda: within 15%
 
 
-# ---------------------------------------------------------------- over-parameterised generators (brief §3-C)
+# ---------------------------------------------------------------- over-parameterised generators (regression-overparam)
 
 def test_noise_free_overparam_collapse():
     errors = reg.simulate_chain(10, d=100, T=None, T0=50, sigma0=0.0, n_runs=300, seed=0)
@@ -167,7 +169,7 @@ def test_noisy_overparam_saturates():
     mean, se = mean_and_se(errors)
     theory = reg.overparam_error(N, d=100, T0=50, sigma0=0.5)
     assert np.all(np.abs(mean - theory) <= 4 * se)
-    assert theory[-1] == pytest.approx(1.509, abs=1e-3)  # brief §3-C
+    assert theory[-1] == pytest.approx(1.509, abs=1e-3)
     limit = reg.overparam_error(500, d=100, T0=50, sigma0=0.5)
     assert limit == pytest.approx(1.510, abs=1e-3) and limit > 1  # saturates above the null risk ||w0||^2 = 1
 
@@ -180,12 +182,12 @@ def test_tail_directions_vanish_first():
     theory = reg.eigendirection_decay(3, eigs=eigs, T0=100)
     assert np.all(np.diff(theory) < 0)
     idx = [0, 9, 49, 99]
-    # 4 s.e. (<= 0.02) plus 0.03 for the deterministic equivalent (the brief measured 0.232 vs 0.234 at i=50).
+    # 4 s.e. (<= 0.02) plus 0.03 for the deterministic equivalent (measured 0.232 vs 0.234 at i=50).
     assert np.all(np.abs(mean[idx] - theory[idx]) < 4 * se[idx] + 0.03)
     np.testing.assert_allclose(reg.eigendirection_decay(N, eigs=np.ones(40), T0=10)[:, 0], 0.25**N, rtol=1e-9)
 
 
-# ---------------------------------------------------------------- power laws (brief §2.4, §3-D)
+# ---------------------------------------------------------------- power laws (regression-power-law)
 
 @pytest.fixture(scope="module")
 def power():
@@ -200,7 +202,7 @@ def test_power_law_helpers():
     eigs, c = reg.power_law_spectrum(5, 2.0), reg.power_law_target(5, 2.0, 0.5)
     np.testing.assert_allclose(eigs * c**2, np.arange(1, 6.0) ** -3)
     assert reg.crossover_size(1, d=3000, T0=6000) == 6000 and np.isinf(reg.crossover_size(0, d=3000, T0=6000))
-    np.testing.assert_allclose(reg.local_slope([1, 10, 100], [1, 0.1, 0.1]), [-1, 0])
+    np.testing.assert_allclose(scaling.local_slopes([1, 10, 100], [1, 0.1, 0.1]), [-1, -0.5, 0])
 
 
 def test_clean_rate_and_crossover(power):
@@ -210,9 +212,11 @@ def test_clean_rate_and_crossover(power):
     assert np.polyfit(np.log(T), np.log(clean), 1)[0] == pytest.approx(-2 / 3, abs=0.03)
     one = reg.ridge_error_theory(lam, 1, T=T, **power)
     best = T[np.argmin(one)]
-    assert 1e4 <= best <= 2.5e4  # brief §6 Ex 5b: 1.53e4, past T* = 6000
+    assert 1e4 <= best <= 2.5e4  # 1.53e4, about 2.5 T* (T* = 6000)
+    T_best, E_best = reg.fixed_schedule_best_size(1, d=3000, T0=6000, alpha=2.0, r=0.5)
+    assert T_best == pytest.approx(1.5307e4, rel=1e-3) and E_best <= one.min()
     assert np.all(np.diff(one[T > 3 * best]) > 0)  # fixed schedule: more data, more error
-    assert reg.local_slope(T, one)[-1] == pytest.approx(1 / 3, abs=0.03)  # the predicted asymptote
+    assert scaling.local_slopes(T, one)[-1] == pytest.approx(1 / 3, abs=0.03)  # the predicted asymptote
 
 
 def test_retuned_lambda_plateaus_and_adaptive_rule(power):
@@ -224,7 +228,7 @@ def test_retuned_lambda_plateaus_and_adaptive_rule(power):
     lam_star = reg.optimal_lambda(n, T=T, **power)
     adaptive = reg.adaptive_lambda(n, T=T, d=3000, T0=6000, alpha=2.0, r=0.5)
     ratio = lam_star / adaptive
-    assert np.all((ratio > 0.8) & (ratio < 0.95))  # brief §2.4: 0.83-0.91
+    assert np.all((ratio > 0.8) & (ratio < 0.95))  # measured 0.83-0.91
     at_rule = reg.ridge_error_theory(adaptive, n, T=T, **power)
     assert np.all(at_rule < 1.05 * reg.tuned_ridge_error(n, T=T, **power))
 
@@ -250,41 +254,6 @@ def test_strong_collapse_floor():
         se = errors.std(ddof=1) / np.sqrt(errors.size)
         assert abs(errors.mean() - expected) < 4 * se + 0.02 * expected  # 2% for the noise approximation
     assert reg.simulate_mixture(100000, d=50, p2=0.1, n_runs=50, seed=3).mean() > 0.01  # the floor p2^2 c^2
-
-
-# ---------------------------------------------------------------- checkers: right answers pass, wrong ones fail
-
-def test_checkers_tell_right_from_wrong():
-    from course.checks import regression as check
-
-    def theory(n, d, T, T0, sigma, sigma0):
-        return sigma**2 * d / (T - d - 1) + n * sigma0**2 * d / (T0 - d - 1)
-
-    def asymptotic(n, d, T, T0, sigma, sigma0):  # T - d instead of T - d - 1
-        return sigma**2 * d / (T - d) + n * sigma0**2 * d / (T0 - d)
-
-    assert check.chain_theory(theory) and not check.chain_theory(asymptotic)
-    assert check.real_data_for_generator(222) and not check.real_data_for_generator(150)
-    assert check.best_sample_size(check.fixed_schedule_best_T_reference())
-    assert not check.best_sample_size(1e5)
-    assert check.lambda_with_synthetic_data(lambda n, T: ((1 + n * (3000 + T) / 3000) / T) ** (2 / 3))
-    assert not check.lambda_with_synthetic_data(lambda n, T: T ** (-2 / 3))  # the clean schedule is not enough
-    assert check.clean_exponent(lambda T, E: np.polyfit(np.log(T), np.log(E), 1)[0])
-    assert not check.clean_exponent(lambda T, E: -0.5)
-
-
-def test_fake_chain_checker_rejects_a_chain_with_too_much_noise():
-    from course.checks import regression as check
-
-    def noisy_chain(w0, n, T0, sigma0, rng):
-        weights = [w0]
-        for _ in range(n):
-            X = rng.standard_normal((T0, w0.size))
-            gram = X.T @ X
-            weights.append(np.linalg.solve(gram, X.T @ (X @ weights[-1] + 1.3 * sigma0 * rng.standard_normal(T0))))
-        return np.array(weights)
-
-    assert check.fake_chain(noisy_chain).status == "incorrect"
 
 
 # ---------------------------------------------------------------- bad inputs
@@ -324,7 +293,43 @@ def test_fake_chain_checker_rejects_a_chain_with_too_much_noise():
     (lambda: reg.effective_noise(1, d=10, T=100, T0=10), "T0"),
     (lambda: reg.crossover_size(1, d=10, T0=20, sigma=-1.0), "sigma"),
     (lambda: reg.adaptive_lambda(1, T=100, d=10, T0=20, alpha=2.0, r=0.5, scale=0), "scale"),
-    (lambda: reg.local_slope([1, 2], [1, -1]), "y"),
+    (lambda: reg.chain_error_theory(np.inf, d=5, T=20, T0=20), "n must be finite"),
+    (lambda: reg.chain_error_theory(np.nan, d=5, T=20, T0=20), "n must be finite"),
+    (lambda: reg.chain_error_theory(10**7, d=5, T=20, T0=20), "n must be at most"),
+    (lambda: reg.chain_error_theory("3", d=5, T=20, T0=20), "n must be"),
+    (lambda: reg.noise_free_overparam_error(np.inf, d=10, T0=5), "n must be finite"),
+    (lambda: reg.overparam_error(np.array([1, np.inf]), d=10, T0=5), "n must be finite"),
+    (lambda: reg.ridge_error_theory(0.1, np.inf, eigs=[1.0], w0=[1], T=10, T0=10), "n must be finite"),
+    (lambda: reg.effective_noise(np.inf, d=10, T=100, T0=20), "n must be finite"),
+    (lambda: reg.crossover_size(np.inf, d=10, T0=20), "n must be finite"),
+    (lambda: reg.isotropic_lambda_heuristic(np.inf, d=10, T=20, T0=20), "n must be finite"),
+    (lambda: reg.eigendirection_decay(np.inf, eigs=np.ones(5), T0=3), "n must be finite"),
+    (lambda: reg.simulate_chain(2, d=100, T=200, T0=200, n_runs=10**6), "at most"),
+    (lambda: reg.simulate_chain(2, d=10**5, T=200, T0=200), "d must be"),
+    (lambda: reg.simulate_chain(10**5, d=3, T=10, T0=10), "n_generations"),
+    (lambda: reg.simulate_chain(2, d=3, T=10, T0=10, lam=np.ones(10**4)), "lam must have at most"),
+    (lambda: reg.simulate_chain(2, d=3, T=10, T0=10, n_runs=10**7), "n_runs"),
+    (lambda: reg.simulate_chain(2, d=3, T=10, T0=10, n_runs="5"), "n_runs"),
+    (lambda: reg.chain_weights(2, d=1000, T0=2000, n_runs=10**4), "at most"),
+    (lambda: reg.ridge_error_theory(np.ones(10**4), np.arange(100)[:, None], eigs=np.ones(100), w0=np.ones(100),
+                                    T=200, T0=400), "at most"),
+    (lambda: reg.ridge_error_theory(0.1, 1, eigs=np.ones(10**5), w0=np.ones(10**5), T=10, T0=10), "at most"),
+    (lambda: reg.optimal_lambda(np.arange(1000)[:, None], T=np.arange(1, 101), eigs=np.ones(3000),
+                                w0=np.ones(3000), T0=6000), "at most"),
+    (lambda: reg.optimal_lambda(np.arange(1000)[:, None], T=np.arange(1, 6), eigs=np.ones(3000),
+                                w0=np.ones(3000), T0=6000), "too large"),
+    (lambda: reg.degrees_of_freedom(np.ones(10**4), np.ones(10**4)), "at most"),
+    (lambda: reg.effective_regularization("0.1", eigs=[1.0], T=10), "lam"),
+    (lambda: reg.power_law_spectrum(10**8, 2.0), "d must be"),
+    (lambda: reg.isotropic_problem(d=10**7), "d must be"),
+    (lambda: reg.isotropic_problem(d=100, T0=50), "T0 must be >= d \\+ 2"),
+    (lambda: reg.power_law_problem(d=100, T0=-1), "T0"),
+    (lambda: reg.power_law_problem(d=0), "d must be"),
+    (lambda: reg.fixed_schedule_best_size(np.inf, d=100, T0=200, alpha=2.0, r=0.5), "n must be finite"),
+    (lambda: reg.fixed_schedule_best_size(1, d=100, T0=200, alpha=2.0, r=0.5, T_max=10.0), "T_max"),
+    (lambda: reg.simulate_mixture(100, d=10**4, p2=0.1), "d must be"),
+    (lambda: reg.simulate_mixture(10**12, d=10, p2=0.1), "T must be"),
+    (lambda: reg.simulate_mixture(100, d=10, p2=0.1, n_runs=10**8), "at most"),
     (lambda: reg.strong_collapse_error(100, d=10, p2=1.5), "p2"),
     (lambda: reg.strong_collapse_error(10, d=10, p2=0.1), "T must be >= d \\+ 2"),
     (lambda: reg.simulate_mixture(100, d=10, p2=0.1, shift2=-1), "shift2"),
@@ -332,3 +337,38 @@ def test_fake_chain_checker_rejects_a_chain_with_too_much_noise():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_presets_and_controls():
+    iso = reg.isotropic_problem(d=4, T=10, T0=20)
+    assert iso["eigs"].shape == iso["w0"].shape == (4,) and (iso["w0"] ** 2).sum() == pytest.approx(1.0)
+    assert reg.power_law_problem(d=50, T0=100)["eigs"].shape == (50,)
+    for key, spec in reg.CONTROLS.items():
+        assert key.split(".")[-1] == spec.name and spec.on_grid(spec.default)
+
+
+def test_bias_like_part_peaks_then_falls():
+    # The bias-like part of Delta_n rises from 0, peaks (at lambda ~0.62 for d/T = 1/2, whatever n), and falls
+    # again: at the optimum lambda* = 1.90 for n = 4 it is a third below its peak (notebook 06, section 4).
+    lams = np.logspace(-3, 3, 4001)
+    for n in (1, 4, 8):
+        bias_like = reg.collapse_term_parts(lams, n, eigs=ISO["eigs"], T=200, T0=400)[1]
+        peak = lams[np.argmax(bias_like)]
+        assert 0.6 < peak < 0.65
+        assert np.all(np.diff(bias_like[lams < peak]) > 0) and np.all(np.diff(bias_like[lams > peak]) < 0)
+    lam_star = float(reg.optimal_lambda(4, **ISO))
+    assert lam_star == pytest.approx(1.8978, abs=1e-3)
+    at_star = reg.collapse_term_parts(lam_star, 4, eigs=ISO["eigs"], T=200, T0=400)[1]
+    assert at_star < 0.7 * reg.collapse_term_parts(0.62, 4, eigs=ISO["eigs"], T=200, T0=400)[1]
+
+
+@pytest.mark.parametrize("d, T0, n", [(3000, 6000, 1), (1000, 2000, 3), (1000, 4000, 1), (1000, 2000, 10)])
+def test_crossover_is_where_effective_noise_stops_shrinking(d, T0, n):
+    T_star = reg.crossover_size(n, d=d, T0=T0)
+    floor = n / (T0 - d)
+    assert reg.effective_noise(n, d=d, T=np.array([T_star]), T0=T0)[0] == pytest.approx(2 * floor)
+    # ... and not where synthetic noise overtakes real noise: at T* it is already larger (3x for T0 = 2d, n = 1)
+    synthetic = n * (d + T_star) / (T0 - d)
+    assert synthetic > 1.5
+    T_best, _ = reg.fixed_schedule_best_size(n, d=d, T0=T0, alpha=2.0, r=0.5)
+    assert 1.5 * T_star < T_best < 3.5 * T_star

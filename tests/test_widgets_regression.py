@@ -32,10 +32,27 @@ def test_drawings_show_a_dashed_theory_and_return_a_state_line(ax, draw, kwargs)
     assert ax.get_xlabel() and ax.get_ylabel()
 
 
-def test_problems_are_consistent():
-    iso = dashboards.isotropic_problem(d=4, T=10, T0=20)
-    assert iso["eigs"].shape == iso["w0"].shape == (4,) and (iso["w0"] ** 2).sum() == pytest.approx(1.0)
-    assert dashboards.power_law_problem(d=50)["eigs"].shape == (50,)
+def test_tuned_vs_ridgeless_draws_theory_without_markers(ax):
+    dashboards.draw_tuned_vs_ridgeless(ax, d=20, T=40, T0=60, n_max=3)
+    theory = [line for line in ax.get_lines() if line.get_linestyle() in ("--", "-.")]
+    assert len(theory) == 2
+    for line in theory:
+        assert line.get_marker() in ("None", None, "")  # markers mean simulation in this course
+
+
+def test_error_terms_use_the_one_optimal_lambda(ax):
+    state = dashboards.draw_error_terms(ax, n=4)
+    assert "best λ=1.90" in state and "peaks at λ=0.6" in state
+
+
+def test_dashboards_are_built_from_the_control_specs():
+    from course.regression import CONTROLS
+
+    dash = dashboards.chain_dashboard()
+    for key in ("chain.T", "chain.T0", "sigma0"):
+        spec, control = CONTROLS[key], dash.controls[CONTROLS[key].name]
+        assert (control.min, control.max, control.step, control.value) == (spec.low, spec.high, spec.step,
+                                                                             spec.default)
 
 
 @pytest.mark.parametrize("factory, control", [
@@ -49,8 +66,6 @@ def test_dashboards_redraw_when_a_control_moves(factory, control):
 
 
 BAD_INPUTS = [
-    (dashboards.isotropic_problem, dict(d=0), ValueError, "d must be"),
-    (dashboards.power_law_problem, dict(T0=-1), ValueError, "T0"),
     (dashboards.chain_dashboard, dict(T=10), ValueError, "T must be"),
     (dashboards.chain_dashboard, dict(lam=0.5), ValueError, "lam"),
     (dashboards.ridge_dashboard, dict(sigma0=5.0), ValueError, "sigma0"),
@@ -66,6 +81,25 @@ BAD_INPUTS = [
     (dashboards.draw_power_law, dict(r=-1.0), ValueError, "r"),
     (dashboards.draw_power_law_simulation, dict(T0=-5), ValueError, "T0"),
     (dashboards.draw_strong_collapse, dict(fractions=(1.5,)), ValueError, "p2"),
+    (dashboards.draw_strong_collapse, dict(sizes=(10**12,)), ValueError, "sizes"),
+    (dashboards.draw_strong_collapse, dict(fractions="0.1"), ValueError, "fractions"),
+    (dashboards.draw_chain, dict(n_runs=10**9), ValueError, "n_runs"),
+    (dashboards.draw_chain, dict(lam="0.1"), TypeError, "lam"),
+    (dashboards.draw_chain, dict(n_generations=10**6), ValueError, "n_generations"),
+    (dashboards.draw_lambda_curves, dict(d=10**7), ValueError, "d must be"),
+    (dashboards.draw_lambda_curves, dict(generations=(0, 10**9)), ValueError, "generations"),
+    (dashboards.draw_tuned_vs_ridgeless, dict(n_max=10**8), ValueError, "n_max"),
+    (dashboards.draw_error_terms, dict(n=float("inf")), TypeError, "n must be"),
+    (dashboards.draw_overparam_chain, dict(n_runs=10**8), ValueError, "n_runs"),
+    (dashboards.draw_eigendirection_decay, dict(generations=(1, 10**6)), ValueError, "generations"),
+    (dashboards.draw_eigendirection_decay, dict(d=10**6), ValueError, "d must be"),
+    (dashboards.draw_power_law, dict(n_points=10**9), ValueError, "n_points"),
+    (dashboards.draw_power_law, dict(generations=(0, float("inf"))), TypeError, "generations"),
+    (dashboards.draw_power_law, dict(d=10**7), ValueError, "d must be"),
+    (dashboards.draw_power_law_simulation, dict(n_runs=10**6), ValueError, "n_runs"),
+    (dashboards.draw_power_law_simulation, dict(sizes=(100, 10**9)), ValueError, "sizes"),
+    (dashboards.chain_dashboard, dict(T0=223), ValueError, "T0 must be a value of its slider"),
+    (dashboards.power_law_dashboard, dict(n=0), ValueError, "n must be"),
 ]
 
 
