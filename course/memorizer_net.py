@@ -60,6 +60,22 @@ class MemorizerConfig:
     dim: int = 16
     lr: float = 0.1
 
+    def __post_init__(self):
+        check_int("n_keys", self.n_keys, low=2, high=MAX_KEYS)
+        check_int("T0", self.T0, low=1, high=MAX_DRAWS)
+        T_values = np.asarray(self.T_values)
+        if not isinstance(self.T_values, tuple) or T_values.dtype.kind not in "iu" or T_values.size == 0 \
+                or np.any(T_values < 1) or np.any(T_values > MAX_DRAWS):
+            raise ValueError(f"T_values must be a non-empty tuple of integers in [1, {MAX_DRAWS:.0e}], got "
+                             f"{self.T_values!r}.")
+        pis = np.asarray(self.pis)
+        if not isinstance(self.pis, tuple) or pis.dtype.kind not in "iuf" or pis.size == 0 \
+                or np.any((pis < 0) | (pis > 1)):
+            raise ValueError(f"pis must be a non-empty tuple of fractions in [0, 1], got {self.pis!r}.")
+        check_int("steps", self.steps, low=1, high=10**5)
+        check_int("dim", self.dim, low=1, high=1024)
+        check_real("lr", self.lr, low=0, low_open=True, high=100)
+
 
 #: Experiment sizes. "quick": 4096 keys, T0 = 1000, T up to 3e5 (under a minute on a 2-core CPU); "full" has
 #: 16x more keys, T0 = 1e4 and T up to 3e7 (meant for a GPU).

@@ -139,3 +139,15 @@ def test_sizes_are_bounded_up_front(call, name):
     with pytest.raises((ValueError, TypeError), match=name):
         call()
     assert time.perf_counter() - start < 2
+
+
+@pytest.mark.parametrize("field, value, error", [("n_keys", 1, ValueError), ("T0", 0, ValueError),
+                                                 ("T_values", (0, 10), ValueError), ("pis", (0.5, 2.0), ValueError),
+                                                 ("steps", 2.5, TypeError), ("lr", float("nan"), ValueError)])
+def test_configs_validate(field, value, error):
+    import dataclasses
+
+    with pytest.raises(error, match=field):
+        dataclasses.replace(mn.CONFIGS["quick"], **{field: value})
+    with pytest.raises(error, match=field):
+        mn.MemorizerConfig(**{**dataclasses.asdict(mn.CONFIGS["quick"]), field: value})
