@@ -1,9 +1,12 @@
 """The teaching kit's documents: a guide section per notebook, links that resolve, generated tables in sync."""
 
 import importlib.util
+import os
 import re
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -129,11 +132,14 @@ def test_the_site_builds_offline_without_warnings(tmp_path):
     if importlib.util.find_spec("myst_nb") is None or importlib.util.find_spec("sphinx_book_theme") is None:
         pytest.skip("the site tools are not installed: pip install sphinx myst-nb sphinx-book-theme "
                     "(pinned in requirements-test.txt)")
+    if not (ROOT / "docs" / "node" / "node_modules" / "mathjax").exists() and shutil.which("npm") is None:
+        pytest.skip("the site serves MathJax itself, installed by `npm ci` in docs/node: install npm")
     out = tmp_path / "_site"
     result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-c", "docs", ".", str(out)],
                             cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "docs/index.html" in (out / "index.html").read_text()
+    assert not (tmp_path / "jupyter_execute").exists(), "the build must write only into its output folder"
     front = (out / "docs" / "index.html").read_text()
     order = [front.find(f"solutions/{path.stem}.html") for path in SOLUTIONS]
     assert -1 not in order and order == sorted(order), "the navigation must list the notebooks in teaching order"
@@ -142,3 +148,76 @@ def test_the_site_builds_offline_without_warnings(tmp_path):
         images = sum("image/png" in output.get("data", {}) for cell in nbformat.read(path, 4).cells
                       for output in cell.get("outputs", []))
         assert page.count("<img") >= images, path.name
+
+
+# --- citations of the course's own derivations (issue 16 §3) ----------------------------------------------------
+# Where citations live: code, tests, documents and notebooks (a notebook's every cell, code and Markdown).
+CITING = sorted({*ROOT.glob("course/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("docs/**/*.md"),
+                 *SOLUTIONS, *LEARNER, ROOT / "README.md", ROOT / "CONTRIBUTING.md"} - {ROOT / "tests" / "test_docs.py"})
+CITING = [path for path in CITING if "node_modules" not in path.parts]
+_CITATION = re.compile(r"(?<![\w/.-])((?:\.\./)*docs/[\w./-]+?\.md)#([\w-]+)")
+_MD_ANCHOR_LINK = re.compile(r"\]\(\s*<?([^)\s>#]+\.md)#([\w-]+)>?\s*\)")
+# Citations a learner cannot follow: files outside the repository, the maintainers' briefs, paragraph signs.
+_OUTSIDE = re.compile(r"\b(?:curation|regression|tails|recursive|lm|capstone|scaling|science)\.md\s*§"
+                      r"|\b(?:curation|regression|tails|recursive|lm|capstone|scaling|science) brief\b"
+                      r"|\.\./shared\b|(?<![\w./-])(?:shared/)?science/[\w-]+", re.IGNORECASE)
+
+
+def _quoted_alone(text, match):
+    """A pattern quoted on its own (``"../shared"``): a test naming what it forbids, not a citation."""
+    before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+    return before in {"'", '"'} and after == before
+
+
+def _text_of(path):
+    if path.suffix == ".ipynb":
+        return "\n".join(cell.source for cell in nbformat.read(path, 4).cells)
+    return path.read_text(encoding="utf-8")
+
+
+def slug(title):
+    """The anchor MyST gives a heading (``myst_heading_anchors``): GitHub's slug of the title."""
+    title = re.sub(r"[`*_]|\$[^$]*\$", lambda m: "" if m[0] in "`*_" else m[0], title.strip().lower())
+    return re.sub(r"[^\w\- ]", "", title).replace(" ", "-")
+
+
+def anchors(path):
+    """Explicit MyST labels ``(label)=`` and heading anchors (levels 1-3) of a Markdown page."""
+    text = _FENCE.sub("", path.read_text(encoding="utf-8"))
+    labels = set(re.findall(r"^\(([\w-]+)\)=\s*$", text, re.MULTILINE))
+    return labels | {slug(title) for title in re.findall(r"^#{1,3}\s+(.+?)\s*#*\s*$", text, re.MULTILINE)}
+
+
+def citations(path):
+    """``(target file, anchor)`` of every anchored citation of a docs page in a file."""
+    text = _text_of(path)
+    found = [(ROOT / target.lstrip("./") if not target.startswith("../") else (path.parent / target), label)
+             for target, label in _CITATION.findall(text)]
+    if path.suffix in {".md", ".ipynb"}:
+        found += [(path.parent / target, label) for target, label in _MD_ANCHOR_LINK.findall(text)
+                  if "docs/" not in target or target.startswith("../")]
+    return [(Path(os.path.normpath(target)), label) for target, label in found]
+
+
+def test_the_citation_finder_resolves_labels_and_headings(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# Title\n\n(my-label)=\n## A section: the *exact* chain\n```\n(not-a-label)=\n```\n")
+    assert anchors(page) == {"title", "my-label", "a-section-the-exact-chain"}
+    assert _OUTSIDE.search("see curation.md §3.3") and _OUTSIDE.search("the regression brief §2")
+    assert _OUTSIDE.search("../shared/science/tails.md") and not _OUTSIDE.search("docs/derivations/tails.md#x")
+
+
+@pytest.mark.parametrize("path", CITING, ids=lambda p: str(p.relative_to(ROOT)))
+def test_citations_of_docs_resolve_inside_the_repository(path):
+    broken = []
+    for target, label in citations(path):
+        shown = os.path.relpath(target, ROOT)
+        if not target.is_file():
+            broken.append(f"{shown}#{label}: no such file")
+        elif label not in anchors(target):
+            broken.append(f"{shown}#{label}: no label '({label})=' or heading with that anchor")
+    text = _text_of(path)
+    outside = sorted({match.group(0) for match in _OUTSIDE.finditer(text)
+                      if not _quoted_alone(text, match)})
+    assert not broken, f"{path.relative_to(ROOT)} cites anchors that do not resolve: {broken}"
+    assert not outside, f"{path.relative_to(ROOT)} cites material outside the repository: {outside}"
