@@ -220,7 +220,7 @@ def _topic_checkers():
     """Every public checker ``name(student)`` of every module in course.checks."""
     checkers = []
     for info in pkgutil.iter_modules(course.checks.__path__):
-        if info.name == "core":
+        if info.name == "core" or info.name.startswith("_"):  # the machinery, and private helpers
             continue
         module = importlib.import_module(f"course.checks.{info.name}")
         for name in getattr(module, "__all__", []):

@@ -84,7 +84,7 @@ def test_the_package_dependencies_are_pinned_for_learners():
 
 @pytest.mark.slow
 def test_the_wheel_ships_every_subpackage_and_runs_a_notebook_when_installed(tmp_path):
-    """Build the wheel, install it (not editable) in a fresh environment and execute notebook 00 with it.
+    """Build the wheel, install it (not editable) in a fresh environment without torch and execute notebook 00.
 
     The fresh environment reuses this environment's third-party packages (a path in a .pth file: nothing is
     downloaded) but not its editable course package, so `import course` must come from the wheel.
@@ -105,17 +105,27 @@ def test_the_wheel_ships_every_subpackage_and_runs_a_notebook_when_installed(tmp
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True).stdout.strip()
     (Path(site) / "course-test-reuse.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    # ... and has no torch: notebook 00 (like 01-04 and 06-08) must run without it (issue 14).
+    (Path(site) / "sitecustomize.py").write_text(
+        "import sys\n"
+        "class _NoTorch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}')\n"
+        "sys.meta_path.insert(0, _NoTorch())\n")
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)],
                    check=True, timeout=300)
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(ROOT / "solutions" / "00_start_here.ipynb", work)
-    code = ("import course, course.checks.recursive, course.widgets.recursive, nbformat\n"
+    code = ("try:\n    import torch  # noqa\n    raise SystemExit('torch is importable')\nexcept ModuleNotFoundError:\n    pass\n"
+            "import course, course.checks.recursive, course.widgets.recursive, nbformat\n"
             "from nbclient import NotebookClient\n"
             "print(course.__file__)\n"
             "nb = nbformat.read('00_start_here.ipynb', 4)\n"
             "NotebookClient(nb, timeout=300, kernel_name='python3').execute()\n"
-            "text = ''.join(o.get('text', '') for c in nb.cells for o in c.get('outputs', []))\n"
+            "text = ''.join(o.get('text', '') + o.get('data', {}).get('text/plain', '')\n"
+            "               for c in nb.cells for o in c.get('outputs', []))\n"
             "print('verdicts:', text.count('✅'), 'failed:', text.count('❌'))\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
