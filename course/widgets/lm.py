@@ -19,7 +19,7 @@ __all__ = ["METRICS", "draw_language", "draw_zipf_generations", "draw_metric", "
            "draw_accumulate", "draw_scaling", "draw_decoding", "lm_dashboard", "KEY_FIGURES"]
 
 #: The metrics of the loop and their axis labels: quality (what the model writes) and diversity (what it knows).
-METRICS = dict(zip(lm.METRICS, ("error rate (mass on forbidden next words)", "KL(true ‖ model) per token (nats)",
+METRICS = dict(zip(lm.METRICS, ("error rate (forbidden next words)", "KL(true ‖ model) per token (nats)",
                                  "total variation to the truth", "true tail mass covered", "words still reachable"),
                    strict=True))
 _LOG_METRICS = ("kl", "tail", "invalid")
@@ -107,7 +107,9 @@ def draw_cures(axes, experiment, top_p=1.0):
     axes[0].set_title(f"quality: error rate (top-p={top_p:g})")
     diversity = draw_metric(axes[1], ex, "kl", chains)
     axes[1].set_title(f"diversity: KL to the truth (top-p={top_p:g})")
-    axes[1].get_legend().remove()  # the same five workflows, styled alike: one legend for both panels
+    for ax in axes:  # the same five workflows, styled alike: one legend for both panels, below them
+        ax.get_legend().remove()
+    axes[0].figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=5, fontsize=8)
     return f"top-p={top_p:g}. Quality: {quality}. Diversity: {diversity}"
 
 
@@ -133,18 +135,18 @@ def draw_scaling(axes, experiment):
     ex = _check_experiment(experiment)
     s = ex.scaling
     n = s["n_sentences"]
-    sources = (("real", "real text", COLORS[0], "o"), ("synthetic", "generator's text (top-p 1)", COLORS[3], "s"),
-               ("synthetic top-p", f"generator's text (top-p {s['synthetic_top_p']:g})", COLORS[4], "D"))
+    sources = (("real", "real text", COLORS[0], "o"), ("synthetic", "generator's text, top-p 1", COLORS[3], "s"),
+               ("synthetic top-p", f"generator's text, top-p {s['synthetic_top_p']:g}", COLORS[4], "D"))
     for ax, metric in zip(axes, ("kl", "tv"), strict=True):
         for key, label, color, marker in sources:
             ax.plot(n, s[key][metric], marker=marker, color=color, label=label)
         ax.axhline(s["generator"][metric], ls="--", color=COLORS[3], lw=1,
-                   label=f"predicted floor: the generator's own error (T0={s['T0']:,})")
-        finish(ax, xlabel="training sentences", ylabel=METRICS[metric], loglog=True, legend=metric == "kl")
-        if ax.get_legend() is not None:
-            ax.get_legend().set_loc("center right")  # between the top-p plateau and the other curves
+                   label=f"floor: the generator's error (T0={s['T0']:,})")
+        finish(ax, xlabel="training sentences", ylabel=METRICS[metric], loglog=True, legend=False)
         ax.minorticks_off()
         ax.set_xticks(n, [f"{int(v):,}" for v in n], fontsize=8)
+    # One legend for both panels, below them: the floor line crosses the whole width of each panel.
+    axes[0].figure.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=8)
     axes[0].set_title("More real text keeps helping")
     axes[1].set_title("A generator's text stops at its floor")
     real, syn = s["real"]["kl"], s["synthetic"]["kl"]
