@@ -84,7 +84,15 @@ from . import bad_input_sweep  # noqa: E402
 SWEEP_MEMORY = 6 * 2**30
 # Functions with findings in modules owned by the topic helpers when the sweep landed: expected to fail until
 # they are fixed. TODO owner fixes (the coordinator removes this list once they are).
-SWEEP_XFAIL = set()
+SWEEP_XFAIL = {  # TODO owner fixes
+    "course.curation.predicted_accuracy",  # n=2.5 accepted
+    "course.curation_net.spearman",  # a=None / b=None: TypeError naming no argument
+    "course.plots.new_figure",  # nrows/ncols=10**12: MemoryError instead of a bound
+    "course.recursive.surviving_categories",  # probs of shape (3, 3, 3) accepted
+    "course.widgets.curation.draw_breakdown",  # n_reps=None: error names x/simulated
+    "course.widgets.curation.draw_linear_verifier",  # n: None/nan/inf/'3'/2.5 not validated
+    "course.widgets.curation.draw_data_size",  # seed='3': TypeError naming no argument
+}
 MIN_SWEPT = 100  # the sweep must keep covering at least this many functions (new ones need example values)
 
 
