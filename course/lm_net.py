@@ -13,15 +13,15 @@ import copy
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
-from torch import nn
-from torch.func import functional_call, stack_module_state, vmap
 from tqdm.auto import tqdm
 
 from . import lm
+from ._torch import torch
 from ._validate import check_array, check_choice, check_int, check_real
 from .controls import Choice
 from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator
+
+nn = torch.nn
 
 __all__ = ["LMConfig", "CONFIGS", "WORKFLOWS", "CONTROLS", "BigramLM", "train_lms", "self_consuming_loop", "scaling_curves",
            "Experiment", "run_experiment"]
@@ -181,10 +181,10 @@ def train_lms(counts, *, d_embed=16, hidden=32, steps=60, lr=0.06, seed=0, devic
     device = get_device(device)
     n_words = counts.shape[2]
     model = BigramLM(n_words, d_embed=d_embed, hidden=hidden, seed=seed).to(device)
-    params, buffers = stack_module_state([copy.deepcopy(model) for _ in range(len(counts))])
+    params, buffers = torch.func.stack_module_state([copy.deepcopy(model) for _ in range(len(counts))])
     params = {k: v.detach().requires_grad_() for k, v in params.items()}
     contexts = torch.arange(n_words + 1, device=device)
-    logits = vmap(lambda p, b: functional_call(model, (p, b), (contexts,)))
+    logits = torch.func.vmap(lambda p, b: torch.func.functional_call(model, (p, b), (contexts,)))
     target = torch.as_tensor(counts / counts.sum(axis=(1, 2), keepdims=True), dtype=torch.float32, device=device)
     optimiser = torch.optim.Adam(params.values(), lr=lr)
     for _ in tqdm(range(steps), desc=desc, disable=not progress, leave=False):

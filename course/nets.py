@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 
-import torch
-from torch import nn
 from tqdm.auto import tqdm
 
+from ._torch import torch
 from ._validate import check_choice, check_int, check_real
+
+nn = torch.nn
 
 __all__ = ["get_device", "set_torch_threads", "torch_generator", "MLP", "train_model", "SIZES"]
 

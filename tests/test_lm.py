@@ -569,3 +569,16 @@ def test_drawings_reject_bad_arguments(experiment):
         dashboards.lm_dashboard(42)
     with pytest.raises(ValueError, match="top_p"):
         dashboards.lm_dashboard(experiment, top_p=0.5)
+
+
+def test_without_torch_the_numpy_part_works_and_the_torch_part_says_how_to_get_it():
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.modules['torch'] = None\n"  # as if PyTorch were not installed
+              "import course, course.lm\n"
+              "assert course.lm.decode([0.5, 0.5], top_p=0.5).sum() == 1\n"
+              "try:\n    import course.lm_net\nexcept ModuleNotFoundError as error:\n    print(error)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "needs PyTorch" in result.stdout and "install" in result.stdout
