@@ -11,7 +11,7 @@ A *generator* network is trained on ``T0`` clean draws. Synthetic data are keys 
 the generator's support, labelled by the generator (a support cut, ``docs/derivations/tails.md#tails-generator-cut``).
 Learners are trained on ``T`` draws of which a fraction ``pi`` is clean: with ``pi = 0`` the error plateaus at
 the generator's missing mass; a little clean data brings the decay back, the error halving from the plateau
-once ``pi T`` is 2-5.5 times ``T0`` (:func:`course.tails.resume_training_size`).
+once ``pi T`` is about 2 to 7 times ``T0`` (:func:`course.tails.resume_training_size`).
 
 :func:`run_memorizer` is the experiment of notebook 05 (``run_<name>(size, *, seed, device, progress)``, like the
 other PyTorch experiments): its configuration is a frozen :class:`MemorizerConfig` from :data:`CONFIGS`, and its

@@ -954,8 +954,9 @@ def resume_training_size(p, synthetic, pi, *, fraction=0.5):
 
     unique because :math:`E` decreases in :math:`T` (found by :func:`course.scaling.find_crossing` in
     :math:`\log T`, relative precision 1e-10). For a top-k cut of Zipf(2), :math:`\pi T_{1/2} = \kappa k^2` with
-    :math:`\kappa` = 5.0-5.2; for a generator's support cut after :math:`T_0` draws, :math:`\pi T_{1/2}` is 2-5.5
-    times :math:`T_0` (it depends on which keys the generator happened to see).
+    :math:`\kappa` = 5.0-5.2; for a generator's support cut after :math:`T_0` draws of Zipf(2), :math:`\pi T_{1/2}` is
+    1.9-6.8 times :math:`T_0`, median about 3 (30 generators for each :math:`T_0` from 300 to 1e4: it depends on
+    which keys the generator happened to see).
     Derivation: ``docs/derivations/tails.md#tails-mixing-resume``.
 
     Parameters

@@ -488,3 +488,49 @@ def test_widget_functions_validate(ax):
         wt.generations_dashboard(mechanism="drift")
     with pytest.raises(ValueError, match="pi"):
         wt.mixing_dashboard(pi=2.0)
+
+
+# ------------------------------------------------------------------------------------------------
+# The resume point and the plateau's length (docs/derivations/tails.md#tails-mixing-resume): the numbers the
+# notebooks 04-05 and the derivation page quote
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("k", [30, 100, 300, 1000])
+@pytest.mark.parametrize("pi", [0.01, 0.1, 0.7])
+def test_top_k_resume_point_is_about_five_k_squared(k, pi):
+    p = tl.zipf(2.0, 10**6)
+    kappa = pi * tl.resume_training_size(p, tl.top_k(p, k), pi) / k**2
+    assert 5.0 <= kappa <= 5.25, kappa
+
+
+def test_resume_point_tends_to_the_continuum_constant():
+    # erf form of the derivation: pi T_1/2 = 3.058 zeta(2) k^2 = 5.030 k^2 as k grows (head learned).
+    p = tl.zipf(2.0, 10**7)
+    kappa = 0.01 * tl.resume_training_size(p, tl.top_k(p, 3000), 0.01) / 3000**2
+    assert kappa == pytest.approx(5.030, abs=0.02)
+
+
+def test_support_cut_resume_point_is_two_to_seven_T0():
+    # 10 generators per T0 (seeds 0-9), Zipf(2) over 4096 keys as in notebook 05 (30 per T0 measured 1.9-6.8).
+    p = tl.zipf(2.0, 4096)
+    halves, departures = [], []
+    for T0 in (300, 1000, 10**4):
+        for seed in range(10):
+            seen = tl.generator_support(T0, p, seed=seed)
+            q = tl.support_cut(p, seen)
+            halves.append(0.02 * tl.resume_training_size(p, q, 0.02) / T0)
+            departures.append(0.02 * tl.resume_training_size(p, q, 0.02, fraction=0.9) / T0)
+    assert 1.7 <= min(halves) and max(halves) <= 7.5 and 2.5 <= np.median(halves) <= 3.7, halves
+    assert 0.12 <= min(departures) and max(departures) <= 0.8, (min(departures), max(departures))
+
+
+def test_plateau_length_is_proportional_to_one_over_pi():
+    p, k = tl.zipf(2.0, 10**6), 100
+    R = tl.tail_mass(p, k)
+    T = np.logspace(1, 11, 1001)
+    for pi in (0.002, 0.01, 0.05):
+        errors = tl.memorizer_error(T, p, tl.mix(p, tl.top_k(p, k), pi))
+        near = T[np.abs(errors / R - 1) < 0.2]
+        flat = T[scaling.local_slopes(T, errors) > -0.1]
+        assert 0.85 <= pi * near[-1] / near[0] <= 1.1
+        assert 0.12 <= pi * flat[-1] / flat[0] <= 0.2

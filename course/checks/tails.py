@@ -283,7 +283,7 @@ def resume_training_size(student):
     The learner is trained on :math:`\\pi p + (1-\\pi)\\,p|_{seen}`; the plateau is the mass of the keys outside
     ``seen``. The expected value is :func:`course.tails.resume_training_size` (a root, relative precision 1e-10);
     a root finder or a log grid of 20 points per decade with log-log interpolation is within 0.5%, so the
-    tolerance is 2%. The rule of thumb :math:`T_0/\\pi` is 2-5.5 times too small and fails.
+    tolerance is 2%. The rule of thumb :math:`T_0/\\pi` is about 2 to 7 times too small and fails.
     """
     rng = np.random.default_rng(5)
     cases = []

@@ -208,12 +208,13 @@ def draw_generations(ax, *, mechanism="fresh_inputs", n_generations=20, beta=2.0
     if mechanism == "resampling":
         sem = missing.std(axis=0, ddof=1) / np.sqrt(len(missing))
         ax.errorbar(n, mean, yerr=2 * sem, fmt="o", color=COLORS[0], capsize=2, label="resampling (10 runs)")
-    else:
-        ax.plot(n, mean, "o", color=COLORS[0], label=mechanism.replace("_", " ") + " (exact)")
-    ax.plot(n, n * mean[0], "--", color=COLORS[7], lw=1, label=r"$n\,M_1$ (linear, union bound)")
+    else:  # exact theory, no simulation: a dashed line (markers are kept for simulations)
+        ax.plot(n, mean, "--", color=COLORS[0], label=mechanism.replace("_", " ") + " (exact)")
+    # Bounds and asymptotic forms are dotted.
+    ax.plot(n, n * mean[0], ":", color=COLORS[7], lw=1.2, label=r"$n\,M_1$ (linear, union bound)")
     if mechanism == "fresh_inputs":
-        ax.plot(n, mean[0] * tails.fresh_inputs_ratio(n, beta), "--", color=COLORS[0], lw=1,
-                label=r"$M_1\sum_j\binom{n}{j}(-1)^{j+1}j^{-c}$")
+        ax.plot(n, mean[0] * tails.fresh_inputs_ratio(n, beta), ":", color=COLORS[3], lw=1.5,
+                label=r"$M_1\sum_j\binom{n}{j}(-1)^{j+1}j^{-c}$ (large $T_0$)")
     _finish_log(ax, xlabel="generation $n$", ylabel="missing mass $M_n$",
            title=f"{mechanism.replace('_', ' ')}: {_GROWTH[mechanism]}")
     return (f"{mechanism}: M_1={mean[0]:.3g}, M_{n[-1]}={mean[-1]:.3g}, ratio {mean[-1] / mean[0]:.2f} "
