@@ -428,7 +428,9 @@ def test_real_nbgrader_graded_mode_uses_hidden_data_and_refuses_the_course_imple
     # The key's reading is set to the exact value here, so that this test does not depend on how many digits
     # the checker wants (test_checks.py tests that); it is what the learner reads under the dashboard.
     harmonic = 1 / np.arange(1, 21)
-    reading = float(recursive.expected_survivors(harmonic / harmonic.sum(), 50, 50)[-1])
+    exact = float(recursive.expected_survivors(harmonic / harmonic.sum(), 50, 50)[-1])
+    reading = next(value for value in [round(exact, digits) for digits in (3, 4, 5, 2)] + [exact]
+                   if public.survivors_after_50(lambda value=value: value))
     key = _replace_exercise(nbformat.read(layout.notebooks[0], 4), "survivors_after_50",
                             f"def survivors_after_50():\n    ### BEGIN SOLUTION\n    return {reading!r}\n    ### END SOLUTION")
     replay = _replace_exercise(copy.deepcopy(key), "fraction_lost", (
