@@ -304,6 +304,8 @@ def predicted_accuracy(n, p, phi, psi, *, d=100, mu_norm=2.0):
     estimated mean. Arguments broadcast.
     """
     n = _positive("n", n)
+    if np.any(np.asarray(n) != np.round(n)):
+        raise ValueError("n must be a whole number of generated pairs (or an array of them).")
     d = check_int("d", d, low=1)
     mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
     s = 1 - 2 * effective_noise(p, phi, psi)

@@ -330,6 +330,9 @@ def filter_verifiers(y_syn, y_true, generator_probs, weak_probs, *, seed=0):
 
 def spearman(a, b):
     """Spearman rank correlation of two sequences (ties averaged)."""
+    for name, value in (("a", a), ("b", b)):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            raise TypeError(f"{name} must be a sequence of numbers, got {type(value).__name__}.")
     if len(a) != len(b) or len(a) < 2:
         raise ValueError(f"a and b must have the same length, at least 2, got {len(a)} and {len(b)}.")
     if not (np.all(np.isfinite(np.asarray(a, dtype=float))) and np.all(np.isfinite(np.asarray(b, dtype=float)))):

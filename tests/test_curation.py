@@ -410,6 +410,14 @@ def test_widgets_reject_bad_input():
         w.draw_data_size(ax, sizes=[10**9])
     with pytest.raises(ValueError, match="sizes"):
         w.draw_finite_n(ax, sizes=[1.5, 10])
+    with pytest.raises(TypeError, match="n_reps"):
+        w.draw_breakdown(ax, n_reps=None)
+    with pytest.raises(TypeError, match="n must"):
+        w.draw_linear_verifier(ax, n=2.5)
+    with pytest.raises(TypeError, match="seed"):
+        w.draw_data_size(ax, seed="3")
+    with pytest.raises(ValueError, match="whole number"):
+        c.predicted_accuracy(2.5, 0.3, 0.9, 0.3)
     with pytest.raises(ValueError, match="psi"):
         w.breakdown_dashboard(psi=2.0)
     with pytest.raises(ValueError, match="theta_deg"):

@@ -188,6 +188,8 @@ def test_net_helpers_reject_bad_input():
         cn.spearman([1, 2, 3], [1, 2])
     with pytest.raises(ValueError, match="finite"):
         cn.spearman([1, 2, np.nan], [1, 2, 3])
+    with pytest.raises(TypeError, match="a must"):
+        cn.spearman(None, [1, 2])
     with pytest.raises(ValueError, match="same length"):
         cn.filter_verifiers(torch.zeros(3, dtype=torch.long), torch.zeros(2, dtype=torch.long), torch.ones(3, 2),
                             torch.ones(3, 2))

@@ -39,6 +39,7 @@ def draw_breakdown(ax, *, phi=0.9, psi=0.3, n=10_000, d=100, mu_norm=2.0, n_reps
     """Student accuracy against the generator's error rate p: simulation, the finite-n formula and p*."""
     phi, psi = check_real("phi", phi, low=0, high=1), check_real("psi", psi, low=0, high=1)
     n = check_int("n", n, low=1, high=10**7)
+    n_reps, seed = check_int("n_reps", n_reps, low=1, high=100), check_int("seed", seed, low=0)
     p_sim = np.linspace(0.02, 0.98, 25)
     sim = curation.simulate_selection(n, p_sim, phi, psi, d=d, mu_norm=mu_norm, n_reps=n_reps, seed=seed)
     theory = curation.predicted_accuracy(n, _P_GRID, phi, psi, d=d, mu_norm=mu_norm)
@@ -63,7 +64,7 @@ def draw_finite_n(ax, *, sizes=(100, 300, 1_000, 3_000, 10_000, 100_000), n_reps
     sizes = check_array("sizes", sizes, ndim=1)
     if len(sizes) > 20 or np.any(sizes != np.round(sizes)) or sizes.min() < 1 or sizes.max() > 10**7:
         raise ValueError("sizes must be at most 20 integers in [1, 1e7].")
-    n_reps = check_int("n_reps", n_reps, low=1, high=1_000)
+    n_reps, seed = check_int("n_reps", n_reps, low=1, high=1_000), check_int("seed", seed, low=0)
     worst = 0.0
     for (phi, psi, p, name), color in zip(FINITE_N_CASES, COLORS, strict=False):
         sim = np.array([curation.simulate_selection(int(n), p, phi, psi, n_reps=n_reps, seed=seed).mean() for n in sizes])
@@ -86,13 +87,14 @@ def draw_linear_verifier(ax, *, theta_deg=60.0, threshold=0.0, mu_norm=2.0, n=10
     theta_deg = check_real("theta_deg", theta_deg, low=0, high=90)
     threshold = check_real("threshold", threshold)
     mu_norm = check_real("mu_norm", mu_norm, low=0, low_open=True)
+    n, seed = check_int("n", n, low=1, high=10**6), check_int("seed", seed, low=0)
     theta = np.deg2rad(theta_deg)
     m = mu_norm * np.cos(theta)
     phi, psi = curation.linear_keep_rates(m, threshold)
     p_star = float(curation.breakdown_point(phi, psi))
     crossing = curation.linear_verifier_crossing(theta, threshold=threshold, mu_norm=mu_norm)
     p_sim = np.linspace(0.05, 0.95, 13)
-    sim = curation.simulate_linear_verifier(int(n), p_sim, theta, threshold=threshold, d=d, mu_norm=mu_norm, seed=seed)
+    sim = curation.simulate_linear_verifier(n, p_sim, theta, threshold=threshold, d=d, mu_norm=mu_norm, seed=seed)
     theory = curation.linear_verifier_limit(_P_GRID, theta, threshold=threshold, mu_norm=mu_norm)
     theory_vs_simulation(ax, p_sim, sim, theory, x_theory=_P_GRID, label="student", color=COLORS[0])
     ax.plot(_P_GRID, 1 - _P_GRID, color=COLORS[1], lw=1, label="generator (1 − p)")
@@ -116,7 +118,7 @@ def draw_data_size(ax, *, theta=np.pi / 6, p=0.3, d=50, mu_norm=1.5, sizes=(300,
     sizes = check_array("sizes", sizes, ndim=1)
     if len(sizes) > 20 or np.any(sizes != np.round(sizes)) or sizes.min() < 1 or sizes.max() > 10**6:
         raise ValueError("sizes must be at most 20 integers in [1, 1e6].")
-    n_reps = check_int("n_reps", n_reps, low=1, high=100)
+    n_reps, seed = check_int("n_reps", n_reps, low=1, high=100), check_int("seed", seed, low=0)
     limit = curation.linear_verifier_limit(p, theta, mu_norm=mu_norm)
     alone = curation.bayes_accuracy(mu_norm * np.cos(theta))
     acc = {learner: np.array([curation.simulate_linear_verifier(int(n), p, theta, d=d, mu_norm=mu_norm, learner=learner,
