@@ -138,7 +138,7 @@ def test_sizes_are_bounded_up_front(call, name):
     start = time.perf_counter()
     with pytest.raises((ValueError, TypeError), match=name):
         call()
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < 5  # generous: a shared 2-core machine; a real hang takes minutes
 
 
 @pytest.mark.parametrize("field, value, error", [("n_keys", 1, ValueError), ("T0", 0, ValueError),
