@@ -154,7 +154,7 @@ def _shut_down_kernels(url):
 def screenshot_on_failure(page, name):
     try:
         yield
-    except Exception as error:
+    except BaseException as error:  # pytest.fail's exception is not an Exception
         target = ARTIFACTS / f"FAILED-{name}.png"
         with contextlib.suppress(Exception):
             page.screenshot(path=target)
@@ -233,8 +233,21 @@ def _wait_for_change(page, predicate, arg, failure):
         pytest.fail(f"{failure} ({REDRAW_TIMEOUT_MS // 1000} s later)")
 
 
-def move_first_slider(page, dashboard, label):
-    """Move the dashboard's first slider one step with the keyboard; check state, image and pixels change."""
+def _neighbour(text, *, decrease):
+    """A readout's text moved by one unit of its last digit, e.g. '20' -> '21', '0.40' -> '0.41'."""
+    text = text.strip()
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    unit = 10.0**-decimals
+    value = float(text) + (-unit if decrease else unit)
+    return f"{value:.{decimals}f}"
+
+
+def move_first_slider(page, dashboard, label, *, click=False):
+    """Move the dashboard's first slider one step with the keyboard; check state, image and pixels change.
+
+    ``click``: type a neighbouring value into the readout instead (Notebook 7 gives the keyboard focus back to
+    the notebook when the handle is focused).
+    """
     slider = dashboard.locator(".widget-slider").first
     assert slider.count() == 1, f"{label}: no slider to move"
     handle, readout = slider.locator(".noUi-handle"), slider.locator(".widget-readout")
@@ -243,8 +256,14 @@ def move_first_slider(page, dashboard, label):
     state_before, src_before, pixels_before = state.inner_text(), image.get_attribute("src"), image.screenshot()
     value_before, text_before = handle.get_attribute("aria-valuenow"), readout.inner_text()
     at_max = float(value_before) >= float(handle.get_attribute("aria-valuemax"))
-    handle.focus()
-    page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
+    if click:  # type a neighbouring value into the readout, as a learner may do
+        readout.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(_neighbour(text_before, decrease=at_max))
+        page.keyboard.press("Enter")
+    else:
+        handle.focus()
+        page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
     _wait_for_change(page, "([el, old]) => el.textContent !== old", [readout.element_handle(), text_before],
                      f"{label}: the slider's readout still reads {text_before!r}: the key did not move it")
     moved = f"{label}: after moving the slider to {readout.inner_text()!r} (was {text_before!r})"
@@ -321,6 +340,7 @@ def test_notebook7_opens_a_notebook_and_moves_a_slider(lab, page):
     url, _ = lab
     name = DASHBOARD_NOTEBOOKS[0].name
     with screenshot_on_failure(page, "notebook7"):
+        page.on("console", lambda message: print("console:", message.text[:200]) if message.type == "error" else None)
         page.goto(f"{url}/notebooks/{name}")
         page.wait_for_selector(".jp-Notebook .jp-CodeCell")
         _wait_for_kernel(url, name)
@@ -332,5 +352,5 @@ def test_notebook7_opens_a_notebook_and_moves_a_slider(lab, page):
         assert_no_error_output(page, name)
         label = f"Notebook 7, {name}"
         assert_state_line_shown_once(page, dashboards.first, label)
-        move_first_slider(page, dashboards.first, label)
+        move_first_slider(page, dashboards.first, label, click=True)
         page.screenshot(path=ARTIFACTS / "notebook7.png")
