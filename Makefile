@@ -78,8 +78,12 @@ build: setup
 bench: setup
 	$(PY) -m course bench
 
-# The course site (Sphinx + myst-nb, from the stored outputs of solutions/; fails on any warning).
+# The course site (Sphinx + myst-nb, from the stored outputs of solutions/; fails on any warning). Everything is
+# written into _site/ (myst-nb's working files into _site/.doctrees); MathJax is served from the site itself,
+# installed from npm by the first build (`npm ci` in docs/node, which also brings axe-core for tests/test_site.py).
 site: setup-test
+	@command -v npm >/dev/null 2>&1 || test -d docs/node/node_modules/mathjax || { \
+	  echo "make site needs npm for MathJax (apt-get install npm)"; exit 1; }
 	$(PY) -m sphinx -W --keep-going -q -c docs . _site
 	@echo "Serve it: $(PY) -m http.server -d _site 8000  ->  http://localhost:8000"
 

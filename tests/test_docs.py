@@ -155,7 +155,7 @@ def test_the_site_builds_offline_without_warnings(tmp_path):
 CITING = sorted({*ROOT.glob("course/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("docs/**/*.md"),
                  *SOLUTIONS, *LEARNER, ROOT / "README.md", ROOT / "CONTRIBUTING.md"} - {ROOT / "tests" / "test_docs.py"})
 CITING = [path for path in CITING if "node_modules" not in path.parts]
-_CITATION = re.compile(r"(?<![\w/.-])((?:\.\./)*docs/[\w./-]+?\.md)#([\w-]+)")
+_CITATION = re.compile(r"(?<![\w/.-])((?:\.\./)*docs/(?:[\w-]+/)*[\w-]+\.md)#([\w-]+)")
 _MD_ANCHOR_LINK = re.compile(r"\]\(\s*<?([^)\s>#]+\.md)#([\w-]+)>?\s*\)")
 # Citations a learner cannot follow: files outside the repository, the maintainers' briefs, paragraph signs.
 _OUTSIDE = re.compile(r"\b(?:curation|regression|tails|recursive|lm|capstone|scaling|science)\.md\s*§"
