@@ -615,7 +615,7 @@ def _write_benchmark(solo_seconds, solo_peak, together_wall, seconds, peaks, tim
     text = f"""# Hub measurements
 
 Written by `tests/test_hub.py` on {time.strftime("%Y-%m-%d")}: {platform.machine()}, {os.cpu_count()} cores,
-Python {python_version} (the hub's environment); JupyterHub with configurable-http-proxy {CHP_VERSION} and nbgrader
+Python {python_version} (the hub's environment); JupyterHub (requirements-hub.txt) with configurable-http-proxy {CHP_VERSION} and nbgrader
 {grading.NBGRADER_VERSION}, LocalProcessSpawner, one numeric thread per kernel. Notebook
 `{NOTEBOOK.name}` (the released, unanswered copy a student fetched) run cell by cell in a kernel reached through
 the hub's proxy. Memory is the resident memory of everything the student's user runs (their Jupyter server and
