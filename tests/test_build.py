@@ -72,7 +72,10 @@ def _course(tmp_path, n=2):
 
 def _answer(path, answer="    return x + y  # my answer"):
     nb = nbformat.read(path, 4)
-    nb.cells[0].source = nb.cells[0].source.replace("    raise NotImplementedError()", answer)
+    code = next(cell for cell in nb.cells if cell.cell_type == "code" and "NotImplementedError" in cell.source)
+    lines = code.source.splitlines()
+    stub = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
+    code.source = "\n".join(lines[:stub] + [answer] + lines[stub + 1:])
     nbformat.write(nb, path)
 
 
@@ -110,7 +113,8 @@ def test_build_never_overwrites_a_learners_answers(tmp_path, capsys):
 def test_a_notebook_that_was_only_run_is_left_alone_and_passes_the_check(tmp_path):
     path, _ = _course(tmp_path)
     nb = nbformat.read(path, 4)
-    nb.cells[0].outputs = [nbformat.v4.new_output("stream", text="✏️ not attempted")]
+    code = next(cell for cell in nb.cells if cell.cell_type == "code" and "NotImplementedError" in cell.source)
+    code.outputs = [nbformat.v4.new_output("stream", text="✏️ not attempted")]
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.write(nb, path)
     ran = path.read_text()
