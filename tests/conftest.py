@@ -35,11 +35,19 @@ def _imports(path):
     return names
 
 
+LAZY_TORCH = {"course", "course.checks.core"}
+
+
+def _imports_torch(path):
+    return any(n == "torch" or n.startswith("torch.") for n in _imports(path))
+
+
 def _torch_modules():
     """The course modules that import torch at the top, directly or through another course module."""
-    modules = {}
+    modules, paths = {}, {}
     for path in (ROOT / "course").rglob("*.py"):
         name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        paths[name] = path
         tree = ast.parse(path.read_text())
         top = set()
         for node in tree.body:  # top-level imports only: a lazy import inside a function does not count
@@ -53,7 +61,11 @@ def _torch_modules():
                 top.add(base)
                 top |= {f"{base}.{alias.name}" for alias in node.names}
         modules[name] = top
-    needs = {name for name, top in modules.items() if any(t == "torch" or t.startswith("torch.") for t in top)}
+    # A module that imports torch anywhere (also lazily, inside a function) needs it, except where the import
+    # only serves a caller that has torch already: require_torch() in course/__init__.py, and the comparison of
+    # tensors in course/checks/core.py. course/_torch.py is the course's one import of torch.
+    needs = {name for name, path in paths.items() if name not in LAZY_TORCH and _imports_torch(path)}
+    needs.add("course._torch")
     while True:
         more = {name for name, top in modules.items() if name not in needs and top & needs}
         if not more:
