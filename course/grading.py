@@ -39,10 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 __all__ = ["NBGRADER_VERSION", "replace_solution_regions", "remove_hidden_tests", "exercise_name",
            "annotate", "nbgrader_source", "release", "points", "points_table", "fill_points_table", "make_lab",
-           "LabLayout", "graded_source", "graded_checks", "graded_test", "GRADED_HINTS"]
+           "LabLayout", "graded_source", "graded_checks", "graded_test", "GRADED_HINTS", "HIDDEN_PARAMETERS"]
 
 NBGRADER_VERSION = "0.9.6"  # the version tests/test_nbgrader.py runs (requirements-nbgrader.txt pins it)
 # nbgrader's delimiters and stubs, matched the way nbgrader matches them (a substring of the line).
@@ -355,7 +356,7 @@ GRADED_HINTS = {  # one short sentence per exercise: the idea, not the code
     "rank_verifiers": "a verifier is better when its breakdown point is higher.",
     "top_p_law": "keep the most likely words until their mass reaches the budget, then renormalise.",
     "kl_per_token": "the divergence weighs each context's divergence by how often it occurs.",
-    "oracle_filter": "keep a row only when every transition in it is likely enough.",
+    "error_rate": "add up the model's probability on the words the language forbids, context by context.",
     "half_tail_top_p": "read the top-p at which half the tail is kept after the stated generations.",
 }
 _DIRECTION = re.compile(r" is too (high|low)\.")
@@ -423,6 +424,115 @@ def _instructor_seed(seed):
         yield
     finally:
         np.random.default_rng = real
+
+
+# Exercises whose public cases are fixed numbers (no random data for the seed to change) get extra cases with
+# parameters drawn from the instructor's seed, their expected values computed by the course's reference.
+def _hidden_expected_std(rng):
+    from . import recursive
+
+    pairs = [(int(rng.integers(0, 60)), int(rng.integers(2, 200))) for _ in range(4)]
+    return [({"n": n, "n_samples": m}, float(recursive.gaussian_std_mean(n, m))) for n, m in pairs], 1e-6
+
+
+def _hidden_breakdown_point(rng):
+    from . import curation
+
+    rates = rng.uniform(0.05, 1.0, (4, 2))
+    return [({"phi": float(phi), "psi": float(psi)}, float(curation.breakdown_point(phi, psi)))
+            for phi, psi in rates], 1e-9
+
+
+def _hidden_effective_noise(rng):
+    from . import curation
+
+    values = rng.uniform(0.05, 0.95, (4, 3))
+    return [({"p": float(p), "phi": float(phi), "psi": float(psi)}, float(curation.effective_noise(p, phi, psi)))
+            for p, phi, psi in values], 1e-9
+
+
+def _zipf_law(rng):
+    from . import tails
+
+    return tails.zipf(float(rng.uniform(1.3, 3.0)), int(rng.integers(50, 3000)))
+
+
+def _hidden_memorizer_error(rng):
+    from . import tails
+
+    cases = []
+    for _ in range(3):
+        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 6)))
+        cases.append(({"T": T, "p": p}, tails.memorizer_error(T, p)))
+    return cases, 1e-9
+
+
+def _hidden_top_k_error(rng):
+    from . import tails
+
+    cases = []
+    for _ in range(3):
+        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 7)))
+        k = int(rng.integers(1, len(p)))
+        cases.append(({"T": T, "p": p, "k": k}, tails.memorizer_error(T, p, tails.top_k(p, k))))
+    return cases, 1e-8
+
+
+def _hidden_narrowed_exponent(rng):
+    from . import tails
+
+    values = np.column_stack([rng.uniform(1.2, 4.0, 4), rng.uniform(0.3, 1.0, 4)])
+    return [({"beta": float(b), "tau": float(t)}, float(tails.narrowed_exponent(float(b), tau=float(t))))
+            for b, t in values], 1e-9
+
+
+def _hidden_fresh_inputs_missing_mass(rng):
+    from . import tails
+
+    cases = []
+    for _ in range(3):
+        p, T0, n = _zipf_law(rng), int(10 ** rng.uniform(1.5, 5)), int(rng.integers(1, 11))
+        cases.append(({"p": p, "T0": T0, "n": n},
+                      float(tails.generations(n, p, "fresh_inputs", T0=T0)["missing_mass"][-1])))
+    return cases, 1e-8
+
+
+def _hidden_mixture(rng):
+    from . import tails
+
+    cases = []
+    for _ in range(3):
+        p = _zipf_law(rng)
+        k, pi = int(rng.integers(1, len(p))), float(rng.uniform(0, 1))
+        cases.append(({"p": p, "k": k, "pi": pi}, tails.mix(p, tails.top_k(p, k), pi)))
+    return cases, 1e-9
+
+
+HIDDEN_PARAMETERS = {
+    "expected_std": _hidden_expected_std, "breakdown_point": _hidden_breakdown_point,
+    "effective_noise": _hidden_effective_noise, "memorizer_error": _hidden_memorizer_error,
+    "top_k_error": _hidden_top_k_error, "narrowed_exponent": _hidden_narrowed_exponent,
+    "fresh_inputs_missing_mass": _hidden_fresh_inputs_missing_mass, "mixture": _hidden_mixture,
+}
+
+
+def _hidden_parameter_check(name, answer, seed):
+    """Feedback of ``answer`` on :data:`HIDDEN_PARAMETERS` cases drawn with ``seed``, or ``None`` (none for it)."""
+    import zlib
+
+    from .checks.core import Case, check_function
+
+    maker = HIDDEN_PARAMETERS.get(name)
+    if maker is None:
+        return None
+    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+    try:
+        cases, rtol = maker(rng)
+    except Exception as error:  # a reference renamed or changed: grade on the rest, and say so to the grader
+        print(f"Note for the grader: no hidden-parameter cases for {name} ({type(error).__name__}: {error}).")
+        return None
+    return check_function(name, answer, [Case(kwargs, expected) for kwargs, expected in cases], rtol=rtol,
+                          atol=1e-15)
 
 
 _COURSE_DIR = str(Path(__file__).resolve().parent) + os.sep
@@ -493,7 +603,8 @@ def graded_test(checker, answer, *, seed, own_implementation="fail", allow=()):
 
     1. the public checker must answer ✅, as in the learner's notebook;
     2. the same checker must answer ✅ again on data drawn with the instructor's ``seed`` (see
-       :func:`_instructor_seed`): an answer fitted to the public cases fails here;
+       :func:`_instructor_seed`), and, for the exercises of :data:`HIDDEN_PARAMETERS` (whose public cases are
+       fixed numbers), on parameters drawn with that seed: an answer fitted to the public cases fails here;
     3. while both run, the learner's code must not call the course's own functions (``course.*``, the
        checkers' reference functions included), apart from the dotted names in ``allow`` (the answer key's own
        calls, which ``python -m course lab --graded`` writes there). ``own_implementation`` says what a call
@@ -506,10 +617,12 @@ def graded_test(checker, answer, *, seed, own_implementation="fail", allow=()):
     checker = getattr(checker, "__wrapped__", checker)
     with _course_calls(allow if own_implementation != "off" else ()) as called:
         public = checker(answer)
-        hidden = None
+        hidden = parameters = None
         if public:
             with _instructor_seed(int(seed)):
                 hidden = checker(answer)
+            if hidden:
+                parameters = _hidden_parameter_check(public.name, answer, int(seed))
     name = public.name
     if called and own_implementation != "off":
         message = (f"{name}: the answer calls the course's own implementation ({', '.join(called)}) instead of "
@@ -522,6 +635,9 @@ def graded_test(checker, answer, *, seed, own_implementation="fail", allow=()):
     if not hidden:
         raise AssertionError(f"{name}: passes the public checks but not the grader's hidden cases (other data "
                              f"drawn the same way): {_graded_message(hidden)}")
+    if parameters is not None and not parameters:
+        raise AssertionError(f"{name}: passes the public checks but not the grader's hidden cases (other "
+                             f"parameters): {_graded_message(parameters)}")
 
 
 _GRADED_IMPORT = ("from course.grading import graded_checks  # graded lab: short hints, no direction for readings\n"

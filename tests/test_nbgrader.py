@@ -468,3 +468,48 @@ def test_the_course_reports_its_version_and_the_changelog_has_it(capsys):
     assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"model-collapse-course {course.__version__}"
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert f"## {course.__version__}" in changelog or f"planned as {course.__version__}" in changelog
+
+
+def _answer_key(name):
+    """The answer key's function for exercise ``name``, defined from the solution notebook's cells."""
+    import importlib
+
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        nb = nbformat.read(path, 4)
+        for cell in nb.cells:
+            if (exercise := grading.exercise_name(cell)) and exercise[0] == name:
+                namespace = {"np": np}
+                for module, alias in grading._course_aliases(nb).items():
+                    parent, _, attribute = alias.rpartition(".")
+                    try:
+                        namespace[module] = getattr(importlib.import_module(parent), attribute)
+                    except (ImportError, AttributeError, ValueError):
+                        namespace[module] = importlib.import_module(alias)
+                body = "\n".join(cell.source.strip().splitlines()[:-1])
+                exec(compile(body, f"<answer key {name}>", "exec"), namespace)  # noqa: S102
+                return namespace[exercise[1]], namespace["check"]
+    raise AssertionError(f"no exercise {name} in solutions/")
+
+
+@pytest.mark.parametrize("name", sorted(grading.HIDDEN_PARAMETERS))
+def test_answer_keys_pass_the_hidden_parameter_cases_and_replays_do_not(name):
+    answer, check = _answer_key(name)
+    for seed in (1, 2, 20261130):
+        grading.graded_test(getattr(check, name), answer, seed=seed)
+    # An answer that replays the public cases' results, call by call, passes the learner's checker only.
+    results = []
+
+    def record(**kwargs):
+        results.append(answer(**kwargs))
+        return results[-1]
+
+    assert getattr(check, name)(record)
+    calls = [0]
+
+    def replay(**kwargs):
+        calls[0] += 1
+        return results[(calls[0] - 1) % len(results)]
+
+    assert getattr(check, name)(replay)
+    with pytest.raises(AssertionError, match="not the grader's hidden cases"):
+        grading.graded_test(getattr(check, name), replay, seed=7)
