@@ -67,6 +67,23 @@ class LMConfig:
     cure_top_ps: tuple
     scaling_factors: tuple
 
+    def __post_init__(self):
+        for name in ("n_words", "n_next", "length", "k_tail", "n_sentences", "d_embed", "hidden", "steps",
+                     "grid_generations", "n_generations"):
+            check_int(name, getattr(self, name), low=1)
+        for name in ("beta", "lr", "self_threshold"):
+            check_real(name, getattr(self, name), low=0, low_open=True)
+        check_real("spread", self.spread, low=0)
+        check_real("fresh_fraction", self.fresh_fraction, low=0, high=1)
+        for name in ("top_ps", "temperatures", "cure_top_ps", "scaling_factors"):
+            values = getattr(self, name)
+            if not isinstance(values, tuple) or not values:
+                raise TypeError(f"{name} must be a non-empty tuple of numbers, got {values!r}.")
+            for value in values:
+                check_real(name, value, low=0, low_open=True)
+        if not set(self.cure_top_ps) <= set(self.top_ps):
+            raise ValueError(f"cure_top_ps {self.cure_top_ps} must be values of top_ps {self.top_ps}.")
+
     def language(self, seed=0):
         """The synthetic language of this size."""
         return lm.make_language(self.n_words, n_next=self.n_next, beta=self.beta, spread=self.spread,
@@ -390,6 +407,17 @@ class Experiment:
     grid: dict = field(repr=False)
     cures: dict = field(repr=False)
     scaling: dict = field(repr=False)
+
+    def __post_init__(self):
+        check_choice("size", self.size, SIZES)
+        if not isinstance(self.config, LMConfig):
+            raise TypeError(f"config must be an LMConfig, got {type(self.config).__name__}.")
+        if not isinstance(self.language, lm.Language):
+            raise TypeError(f"language must be a Language, got {type(self.language).__name__}.")
+        for name in ("grid", "cures", "scaling"):
+            if not isinstance(getattr(self, name), dict):
+                raise TypeError(f"{name} must be a dict of results (see run_experiment), got "
+                                f"{type(getattr(self, name)).__name__}.")
 
     def _runs(self, workflow, top_p, temperature):
         for runs in (self.cures, self.grid):

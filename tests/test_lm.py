@@ -582,3 +582,30 @@ def test_without_torch_the_numpy_part_works_and_the_torch_part_says_how_to_get_i
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "needs PyTorch" in result.stdout and "install" in result.stdout
+
+
+def test_new_metrics_and_configs_reject_bad_arguments(small, language):
+    p = small.transition
+    w = lm.context_weights(p, small.length)
+    with pytest.raises(ValueError, match="weights"):
+        lm.invalid_mass(p, p, w[:-1])
+    with pytest.raises(ValueError, match="q"):
+        lm.invalid_mass(p, p[:, :-1], w)
+    with pytest.raises(TypeError, match="language"):
+        lm.tail_fraction(np.zeros((2, 3), dtype=int), "language")
+    with pytest.raises(ValueError, match="text"):
+        lm.tail_fraction(np.full((2, 3), 99), small)
+    with pytest.raises(ValueError, match="steps"):
+        lm_net.LMConfig(**{**QUICK.__dict__, "steps": 0})
+    with pytest.raises(ValueError, match="cure_top_ps"):
+        lm_net.LMConfig(**{**QUICK.__dict__, "cure_top_ps": (0.5,)})
+    with pytest.raises(ValueError, match="size"):
+        lm_net.Experiment("huge", 0, QUICK, language, {}, {}, {})
+    with pytest.raises(TypeError, match="grid"):
+        lm_net.Experiment("quick", 0, QUICK, language, None, {}, {})
+
+
+def test_accumulate_figure_rejects_bad_arguments():
+    fig, ax = new_figure()
+    with pytest.raises(TypeError, match="experiment"):
+        dashboards.draw_accumulate(ax, None)
