@@ -847,14 +847,17 @@ def crossover_scale(beta, k):
     ----------
     beta : float
         Zipf exponent, > 1.
-    k : float or array_like
-        Cut rank(s), > 0.
+    k : int or array_like of int
+        Cut rank(s), >= 1.
     """
     beta = _beta(beta)
-    k_arr = check_array("k", k)
-    if np.any(k_arr <= 0):
-        raise ValueError(f"k must be positive, got a minimum of {k_arr.min():g}.")
-    return _as_output(k_arr**beta, k)
+    k_arr = np.asarray(k)
+    if k_arr.dtype.kind not in "iu":
+        raise TypeError(f"k must be a positive integer (a cut rank) or an array of them, got {k!r}.")
+    _check_size("the number of k values", k_arr.size)
+    if k_arr.size == 0 or np.any(k_arr <= 0):
+        raise ValueError(f"k must be a positive integer or a non-empty array of them, got {k!r}.")
+    return _as_output(k_arr.astype(float) ** beta, k)
 
 
 def crossover_time(p, k, factor=2.0):
@@ -931,13 +934,13 @@ def resume_scale(beta, k, pi):
     ----------
     beta : float
         Zipf exponent, > 1.
-    k : float
-        Cut rank, > 0.
+    k : int
+        Cut rank, >= 1.
     pi : float
         Fraction of real data in (0, 1].
     """
     beta = _beta(beta)
-    k = check_real("k", k, low=0, low_open=True)
+    k = check_int("k", k, low=1)
     pi = check_real("pi", pi, low=0, high=1, low_open=True)
     return k**beta / pi
 
