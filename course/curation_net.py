@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-import torch
 from scipy import stats
-from torch import nn
 from tqdm.auto import tqdm
 
+from ._torch import torch
 from ._validate import check_choice, check_int, check_real
 from .curation import MINIATURE_FILTERS, estimate_keep_rates
 from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator, train_model
+
+nn = torch.nn
 
 __all__ = ["CONFIGS", "FILTERS", "MiniatureConfig", "Miniature", "make_teacher", "train_classifier", "StackedMLP", "train_students",
            "sample_candidates",

@@ -286,7 +286,7 @@ def _notebook_imports_of(source):
 
 
 # TODO owner fixes: these import torch directly instead of through course._torch (a bare traceback without torch).
-DIRECT_TORCH_IMPORTS = {"course.curation_net", "course.memorizer_net"}
+DIRECT_TORCH_IMPORTS = {"course.memorizer_net"}
 
 
 def _torch_modules():
