@@ -27,6 +27,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent  # not from conftest: this module also runs as a script
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 LEARNER = sorted((ROOT / "notebooks").glob("*.ipynb"))
+if __name__ != "__main__":  # under pytest: leave out the notebooks a learner has answered (never in CI)
+    from .conftest import LEARNER
 
 # What course/build.py keeps; anything else in a learner's notebook is editor noise.
 LEARNER_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
