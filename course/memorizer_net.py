@@ -30,13 +30,14 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-import torch
-from torch import nn
 from tqdm.auto import tqdm
 
+from ._torch import torch  # where PyTorch is missing: one line saying how to install it
 from ._validate import check_array, check_choice, check_int, check_real, make_rng
 from .nets import SIZES, get_device, torch_generator
 from .tails import zipf
+
+nn = torch.nn
 
 __all__ = ["CONFIGS", "MemorizerConfig", "MemorizerTask", "make_task", "MemorizerBank", "train_memorizers",
            "draw_seen", "generator_data", "MemorizerResult", "run_memorizer", "run_memorizer_experiment"]

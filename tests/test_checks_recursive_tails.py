@@ -89,7 +89,7 @@ def og_returns_std(mu, var, n_samples, rng):
 
 
 def og_global_rng(mu, var, n_samples, rng):
-    x = np.random.normal(mu, np.sqrt(var), n_samples)
+    x = np.random.normal(mu, np.sqrt(var), n_samples)  # noqa: NPY002 - the bug this answer stands for
     return x.mean(), x.var(ddof=1)
 
 

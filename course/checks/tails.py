@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import scaling, tails
+from .. import tails
 from ..tails import CONTROLS
 from ._answers import numbers_like, real, strict, watch_inputs
 from .core import Case, check_function, check_value
