@@ -34,7 +34,7 @@ import baselines  # noqa: E402
 import course  # noqa: E402
 import course.widgets  # noqa: E402
 from course import recursive  # noqa: E402
-from course.widgets.recursive import harmonic_p  # noqa: E402
+from course.recursive import harmonic_p  # noqa: E402
 
 BUDGET = {"notebook_s": 60.0, "course_s": 360.0, "redraw_s": 0.2, "peak_mb": 1536.0}
 
