@@ -94,6 +94,8 @@ def sources_fingerprint(nb):
     """SHA-256 of a notebook's cell types and sources: what a learner edits (outputs and metadata excluded)."""
     if isinstance(nb, (str, Path)):
         nb = nbformat.read(nb, 4)
+    if not hasattr(nb, "cells"):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode) or its path, got {type(nb).__name__}.")
     cells = [[cell.cell_type, cell.source] for cell in nb.cells]
     return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
 
@@ -140,11 +142,19 @@ if importlib.util.find_spec("course") is None:
         print("The course package is not installed: run `make course` in the course folder (see README.md).")"""
 
 
-def colab_url(path, repository=None, branch="main"):
-    """The "Open in Colab" address of a notebook of the repository (``path`` like ``notebooks/00_x.ipynb``)."""
+def _repository(repository):
+    """The repository's address without a trailing slash (default: ``course.REPOSITORY``), checked."""
     from . import REPOSITORY
 
-    repository = (repository or REPOSITORY).rstrip("/")
+    repository = REPOSITORY if repository is None else repository
+    if not isinstance(repository, str) or not repository.startswith("https://"):
+        raise ValueError(f"repository must be an https:// address of the course's git repository, got {repository!r}.")
+    return repository.rstrip("/")
+
+
+def colab_url(path, repository=None, branch="main"):
+    """The "Open in Colab" address of a notebook of the repository (``path`` like ``notebooks/00_x.ipynb``)."""
+    repository = _repository(repository)
     if not repository.startswith("https://github.com/"):
         raise ValueError(f"repository must be a https://github.com/OWNER/NAME address, got {repository!r}.")
     return f"https://colab.research.google.com/github/{repository.removeprefix('https://github.com/')}/blob/{branch}/{path}"
@@ -152,9 +162,7 @@ def colab_url(path, repository=None, branch="main"):
 
 def binder_url(path, repository=None, branch="main"):
     """The Binder address that opens ``path`` of the repository in JupyterLab."""
-    from . import REPOSITORY
-
-    repository = (repository or REPOSITORY).rstrip("/")
+    repository = _repository(repository)
     if not repository.startswith("https://github.com/"):
         raise ValueError(f"repository must be a https://github.com/OWNER/NAME address, got {repository!r}.")
     return f"https://mybinder.org/v2/gh/{repository.removeprefix('https://github.com/')}/{branch}?urlpath=lab/tree/{path}"
@@ -162,9 +170,7 @@ def binder_url(path, repository=None, branch="main"):
 
 def bootstrap_source(repository=None):
     """The source of the first code cell of every notebook: installs the course only on hosted notebooks."""
-    from . import REPOSITORY
-
-    repository = (repository or REPOSITORY).rstrip("/")
+    repository = _repository(repository)
     return _BOOTSTRAP.format(markers=HOSTED_MARKERS, requirement=f"model-collapse-course @ git+{repository}",
                              repository=repository)
 

@@ -386,6 +386,8 @@ def graded_checks(module):
 
     from .checks.core import Feedback
 
+    if not isinstance(module, types.ModuleType) or not hasattr(module, "__all__"):
+        raise TypeError(f"module must be a checkers module such as course.checks.recursive, got {module!r}.")
     proxy = types.SimpleNamespace(__name__=module.__name__, __doc__=module.__doc__, __graded__=True)
     for name in getattr(module, "__all__", ()):
         checker = getattr(module, name)

@@ -103,7 +103,8 @@ def apply_style():
 
 def new_figure(nrows=1, ncols=1, *, width=None, height=None):
     """Return ``(fig, axes)`` sized for ``nrows x ncols`` panels; ``axes`` is a single Axes for one panel."""
-    nrows, ncols = check_int("nrows", nrows, low=1), check_int("ncols", ncols, low=1)
+    # A figure of more than 12 x 12 panels is a typo, and would take the memory of a laptop.
+    nrows, ncols = check_int("nrows", nrows, low=1, high=12), check_int("ncols", ncols, low=1, high=12)
     width = width or 4.2 * ncols + 0.6
     height = height or 3.4 * nrows
     return plt.subplots(nrows, ncols, figsize=(width, height), squeeze=True)
@@ -112,7 +113,10 @@ def new_figure(nrows=1, ncols=1, *, width=None, height=None):
 def marker_for(color, default="o"):
     """The marker shape paired with a colour of :data:`COLORS` (``default`` for any other colour)."""
     hexes = [c.lower() for c in COLORS]
-    code = mpl.colors.to_hex(color).lower()
+    try:
+        code = mpl.colors.to_hex(color).lower()
+    except (TypeError, ValueError):
+        raise ValueError(f"color must be a matplotlib colour such as '#0072B2', got {color!r}.") from None
     return MARKERS[hexes.index(code)] if code in hexes else default
 
 

@@ -217,14 +217,14 @@ def _wrong_to_accept(name, kind, bad, result):
     Lenient where the value has a legitimate meaning: ``None`` for "the default"; a huge count handled quickly
     (a closed form, a sufficient statistic); a non-integer time or size in a closed-form theory (a smooth
     extension), except for counts named ``n...``; an array of another shape that the function maps entry by
-    entry (the result has that shape).
+    entry or reduces along its last axis (the result has that shape, or that shape less the last axis).
     """
     if kind in ("None", "huge"):
         return False
     if kind == "fraction":
         return name.startswith("n")
-    if kind == "wrong shape":
-        return np.shape(result) != np.shape(bad)
+    if kind == "wrong shape":  # mapped entry by entry, or reduced along the last axis: a batch, not an error
+        return np.shape(result) not in (np.shape(bad), np.shape(bad)[:-1])
     return True
 
 
