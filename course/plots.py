@@ -21,7 +21,7 @@ from matplotlib.legend_handler import HandlerTuple
 
 from ._validate import check_int
 
-__all__ = ["COLORS", "MARKERS", "marker_for", "apply_style", "new_figure", "theory_vs_simulation", "finish", "Series",
+__all__ = ["COLORS", "MARKERS", "THEORY_STYLES", "marker_for", "apply_style", "new_figure", "theory_vs_simulation", "finish", "Series",
            "series", "record_series"]
 
 #: Okabe & Ito's colour-blind-safe palette (black last: it is kept for reference lines).
@@ -30,6 +30,8 @@ COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0
 #: never the only carrier of meaning (tests/test_a11y_colours.py checks both).
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 #: Hatches for filled areas told apart by colour (stacked areas).
+#: The broken line styles of theory curves: several theory curves that differ only in colour get one each.
+THEORY_STYLES = ("--", "-.", ":")
 HATCHES = ("//", "\\\\", "..", "xx", "++", "--", "oo", "**")
 
 _STYLE = {
@@ -186,11 +188,12 @@ def finish(ax, *, xlabel, ylabel, title=None, loglog=False, logx=False, logy=Fal
 
 
 def _not_by_colour_alone(ax):
-    """Give series that differ only in colour a shape too: lines their colour's marker, areas a hatch.
+    """Give series that differ only in colour a shape too: lines a dash pattern or a marker, areas a hatch.
 
-    Labelled lines of one style (line style and marker) but of different colours get the marker of their colour
-    (:func:`marker_for`), every few points on a line drawn without markers; a "(theory)" line whose "(sim.)"
-    markers are drawn is left as it is (its markers carry the shape).
+    Labelled theory lines (broken, without markers) of one style but of different colours get one dash pattern
+    each (:data:`THEORY_STYLES`), so that markers keep meaning simulation; other labelled lines of one style get
+    the marker of their colour (:func:`marker_for`), every few points on a line drawn without markers. A
+    "(theory)" line whose "(sim.)" markers are drawn is left as it is (its markers carry the shape).
     """
     labels = set(ax.get_legend_handles_labels()[1])
     lines = [line for line in ax.get_lines()
@@ -199,8 +202,16 @@ def _not_by_colour_alone(ax):
     by_style = {}
     for line in lines:
         by_style.setdefault((str(line.get_marker()), str(line.get_linestyle())), []).append(line)
-    for (marker, _), same in by_style.items():
+    for (marker, style), same in by_style.items():
         if len({mpl.colors.to_hex(line.get_color()) for line in same}) < 2:
+            continue
+        plain = {"None", "", " "}
+        taken = {str(line.get_linestyle()) for line in lines if line not in same and str(line.get_marker()) in plain}
+        free = [style] + [other for other in THEORY_STYLES if other != style and other not in taken]
+        if marker in plain and style in THEORY_STYLES and len(same) <= len(free):
+            # Theory curves (broken lines, no markers: markers mean simulation) differ by their dash pattern.
+            for line, theory_style in zip(same, free, strict=False):
+                line.set_linestyle(theory_style)
             continue
         spare = iter(m for m in MARKERS if m not in {marker_for(line.get_color(), None) for line in same})
         for i, line in enumerate(same):

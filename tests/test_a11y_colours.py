@@ -82,8 +82,11 @@ def test_series_of_one_style_get_their_colours_shape():
     ax.stackplot(x, x, x, labels=["a", "b"], colors=plots.COLORS[:2])
     plots.finish(ax, xlabel="x", ylabel="y")
     markers = {line.get_label(): line.get_marker() for line in ax.get_lines()}
+    styles = {line.get_label(): line.get_linestyle() for line in ax.get_lines()}
     matplotlib.pyplot.close(fig)
-    assert [markers[f"n={i} (theory)"] for i in range(3)] == list(plots.MARKERS[:3])
+    # Theory curves that differ only in colour get a dash pattern each, never markers (markers mean simulation).
+    assert [styles[f"n={i} (theory)"] for i in range(3)] == list(plots.THEORY_STYLES)
+    assert all(markers[f"n={i} (theory)"] == "None" for i in range(3))
     assert markers["sim (sim.)"] == plots.MARKERS[3] and markers["sim (theory)"] == "None"
     assert len({area.get_hatch() for area in ax.collections}) == 2
 
