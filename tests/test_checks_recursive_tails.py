@@ -801,15 +801,23 @@ def test_mixing_state_line_never_prints_nan(ax):
 # ------------------------------------------------------------------------------------------------
 
 def test_notebook_times_equal_the_readme_course_map():
+    """Every notebook's header, notebook 00's table and the instructor guide quote the README's time."""
     import nbformat
 
     readme = (ROOT / "README.md").read_text()
     times = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\d\d) \|.*\| (\d+) min \|\s*$", readme, re.MULTILINE)}
+    solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
+    assert sorted(times) == [path.name[:2] for path in solutions]
     start = nbformat.read(ROOT / "solutions" / "00_start_here.ipynb", as_version=4)
     table = "\n".join(c.source for c in start.cells if c.cell_type == "markdown")
-    for number in ("00", "01", "02", "03", "04", "05"):
-        path = next((ROOT / "solutions").glob(f"{number}_*.ipynb"))
-        header = nbformat.read(path, as_version=4).cells[0].source
-        assert f"**Time:** {times[number]} minutes" in header, (path.name, times[number])
+    guide = (ROOT / "docs" / "guide.md").read_text()
+    for path in solutions:
+        number = path.name[:2]
+        header = next(c.source for c in nbformat.read(path, as_version=4).cells
+                      if c.cell_type == "markdown" and c.source.startswith("# "))
+        quoted = re.search(r"\*\*Time:\*\* (?:about )?(\d+) minutes", header)
+        assert quoted and int(quoted.group(1)) == times[number], (path.name, times[number])
         row = re.search(rf"^\| {number} [^|]*\|[^|]*\| (\d+) min \|", table, re.MULTILINE)
         assert row and int(row.group(1)) == times[number], number
+        section = re.search(rf"^## {number} ·.*?\*\*Time\.\*\* (\d+) minutes", guide, re.MULTILINE | re.DOTALL)
+        assert section and int(section.group(1)) == times[number], ("guide", number)
