@@ -48,10 +48,10 @@ def _chain(noise=lambda s: s, label_with_truth=False, mutate=False, rows=0, fixe
         weights = [w0.copy()]
         X0 = rng.standard_normal((T0, w0.size))
         for _ in range(n + rows):
-            X = X0 if fixed else (np.random.standard_normal((T0, w0.size)) if use_global
+            X = X0 if fixed else (np.random.standard_normal((T0, w0.size)) if use_global  # noqa: NPY002 - the wrong answer uses global state
                                   else rng.standard_normal((T0, w0.size)))
             target = w0 if label_with_truth else weights[-1]
-            eps = np.random.standard_normal(T0) if use_global else rng.standard_normal(T0)
+            eps = np.random.standard_normal(T0) if use_global else rng.standard_normal(T0)  # noqa: NPY002 - a wrong answer
             weights.append(np.linalg.lstsq(X, X @ target + noise(sigma0) * eps, rcond=None)[0])
         if mutate:
             w0 += 1.0
