@@ -65,12 +65,17 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright's own browser download is not used). Without root
-# and without Chromium the browser tests are skipped, with a message saying so.
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used), and npm, which
+# installs axe-core and the site's MathJax (docs/node) before the tests start, so that no two tests run
+# `npm ci` at once. Without root and without them the browser and site tests are skipped, saying so.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
-	  else echo "Chromium not installed and not root: the browser tests will be skipped (apt-get install chromium)."; fi; }
+	@missing=""; command -v chromium >/dev/null 2>&1 || missing=" chromium fonts-noto-color-emoji"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Not installed and not root:$$missing. The browser or site tests will be skipped (apt-get install$$missing)."; fi; fi
+	@if command -v npm >/dev/null 2>&1 && ! { [ -d docs/node/node_modules/axe-core ] && [ -d docs/node/node_modules/mathjax ]; }; then \
+	  cd docs/node && npm ci --no-audit --no-fund --loglevel=error; fi
 
 build: setup
 	$(PY) -m course build

@@ -450,7 +450,8 @@ def _drop_stateless_widget_views(nb):
     A dashboard's output keeps its PNG and state line (static renderers, nbconvert and JupyterLab all show
     the PNG when the widget view is gone; with it, an export offline shows an empty widget); the dashboard's
     text state line keeps its text. Other widget outputs (tqdm's progress bars) carry no static image: their
-    text is their state at display time (a frozen "0%" bar on GitHub), so they are dropped.
+    text is their state at display time (a frozen "0%" bar on GitHub), so they are dropped, as is the
+    dashboards' accessibility script (it works on live widgets only).
     """
     for cell in nb.cells:
         if "outputs" not in cell:
@@ -458,6 +459,8 @@ def _drop_stateless_widget_views(nb):
         kept = []
         for output in cell.outputs:
             data = output.get("data", {})
+            if output.get("metadata", {}).get("course", {}).get("accessibility_script"):
+                continue  # it serves live widgets only; a saved page must not carry a script
             if _WIDGET_VIEW not in data:
                 kept.append(output)
             elif "image/png" in data or output.get("metadata", {}).get("course", {}).get("state_line"):

@@ -159,7 +159,7 @@ def test_every_course_dashboard_redraws_like_a_fresh_figure(name, bench):
 
 def test_the_state_line_shows_once_where_widgets_render_and_as_text_where_they_do_not():
     from course.build import _drop_stateless_widget_views
-    from course.widgets.core import FALLBACK_METADATA
+    from course.widgets.core import FALLBACK_METADATA, SCRIPT_METADATA, accessibility_bundle
 
     view = "application/vnd.jupyter.widget-view+json"
     dash = Dashboard(_draw, {"n": IntSlider(value=3, min=1, max=9), "scale": FloatSlider(value=1.0)})
@@ -173,10 +173,42 @@ def test_the_state_line_shows_once_where_widgets_render_and_as_text_where_they_d
     cell.outputs = [
         nbformat.v4.new_output("display_data", data={view: {"model_id": "a"}, "image/png": "iVBOR", "text/plain": "s"}),
         nbformat.v4.new_output("display_data", data=dict(fallback), metadata=FALLBACK_METADATA),
+        nbformat.v4.new_output("display_data", data=accessibility_bundle(), metadata=SCRIPT_METADATA),
         nbformat.v4.new_output("display_data", data={view: {"model_id": "b"}, "text/plain": "0%|"})]  # tqdm
     nb.cells = [cell]
     _drop_stateless_widget_views(nb)
     assert [set(output.data) for output in cell.outputs] == [{"image/png", "text/plain"}, {"text/plain"}]
+
+
+def test_a_dashboard_is_shown_with_the_accessibility_script_that_finds_it(monkeypatch):
+    """The script (course/widgets/a11y.js) finds dashboards by class: the classes it names are the ones set here.
+
+    That it works is tests/test_browser_keyboard.py's part (it fails without the script); here: it is shown
+    after the dashboard and its state line, once per dashboard, and it is valid JavaScript.
+    """
+    import re
+    import shutil
+    import subprocess
+
+    from course.widgets import core
+
+    shown = []
+    monkeypatch.setattr(core, "display", lambda bundle, **kwargs: shown.append((bundle, kwargs.get("metadata"))))
+    dash = Dashboard(_draw, {"n": IntSlider(value=3, min=1, max=9), "scale": FloatSlider(value=1.0)})
+    dash._ipython_display_()
+    assert [metadata for _, metadata in shown] == [None, core.FALLBACK_METADATA, core.SCRIPT_METADATA]
+    script = shown[-1][0]
+    assert script["text/plain"] == ""  # nothing shows where JavaScript does not run
+    source = script["application/javascript"]
+    named = set(re.findall(r'"\.(course-[a-z-]+)', source))
+    assert named == {"course-dashboard", "course-controls"}
+    assert ".course-state" in source
+    controls_box, _, state = dash.widget.children
+    assert "course-dashboard" in dash.widget._dom_classes and "course-controls" in controls_box._dom_classes
+    assert "course-state" in state._dom_classes
+    if shutil.which("node"):
+        result = subprocess.run(["node", "--check", "-"], input=source, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
 
 
 def test_require_torch_says_in_one_line_how_to_get_it():

@@ -3,7 +3,7 @@
 - ``notebooks/`` (the learner's copies): no outputs, no execution counts, no widget state, only the
   metadata that ``course build`` keeps, valid nbformat with unique cell ids;
 - ``solutions/``: no notebook-level widget state (GitHub's renderer breaks on it), every widget output
-  carries a static PNG fallback, and no stored output shows an error, a traceback or a warning;
+  carries a static PNG fallback, no stored script, and no stored output shows an error, a traceback or a warning;
 - ruff finds nothing in ``course/``, ``tests/`` and the notebooks (config: ``pyproject.toml``);
 - with no network (``unshare -rn``) a short notebook and a unit test file still pass;
 - executing ``solutions/01`` twice gives the same pinned outputs as each other and as the stored ones.
@@ -70,6 +70,9 @@ def solution_problems(nb):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 problems.append(f"cell {i}: error output {output.get('ename')}: {output.get('evalue')}")
+            if "application/javascript" in output.get("data", {}):
+                problems.append(f"cell {i}: a stored script (the dashboards' accessibility script serves live "
+                                "widgets only; execute with `python -m course execute`)")
             if WIDGET_VIEW in output.get("data", {}) and "image/png" not in output["data"]:
                 shown = output["data"].get("text/plain", "")[:80]
                 problems.append(f"cell {i}: widget output without a PNG fallback (GitHub shows only {shown!r})")
@@ -107,10 +110,12 @@ def test_problem_finders_catch_what_they_are_for():
                                      execution_count=1)
     cell.outputs = [nbformat.v4.new_output("stream", text="a.py:3: DeprecationWarning: old\n"),
                     nbformat.v4.new_output("error", ename="ValueError", evalue="bad", traceback=[]),
-                    nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "1"}})]
+                    nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "1"}}),
+                    nbformat.v4.new_output("display_data", data={"application/javascript": "1", "text/plain": ""})]
     nb.cells = [cell, nbformat.v4.new_markdown_cell("y", id=cell.id)]
     assert len(learner_problems(nb)) == 5  # metadata 'widgets', repeated id, 'collapsed', nbval tag, outputs
-    assert len(solution_problems(nb)) == 4  # 'widgets', DeprecationWarning, error output, no PNG fallback
+    # 'widgets', DeprecationWarning, error output, no PNG fallback, a stored script
+    assert len(solution_problems(nb)) == 5
     assert solution_problems(nbformat.v4.new_notebook()) == learner_problems(nbformat.v4.new_notebook()) == []
 
 

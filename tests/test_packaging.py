@@ -99,6 +99,7 @@ def test_the_wheel_ships_every_subpackage_and_runs_a_notebook_when_installed(tmp
     names = set(zipfile.ZipFile(wheel).namelist())
     packages = {str(p.relative_to(ROOT)) for p in (ROOT / "course").rglob("__init__.py")}
     assert packages <= names, f"the wheel lacks {sorted(packages - names)}"
+    assert "course/widgets/a11y.js" in names, "the wheel lacks the dashboards' accessibility script"
     venv = tmp_path / "fresh"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"

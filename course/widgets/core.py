@@ -9,8 +9,10 @@ one-line state the drawing function returns. It draws in the style that ``course
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import time
+from importlib import resources
 
 import ipywidgets as widgets
 import matplotlib as mpl
@@ -22,10 +24,12 @@ from matplotlib.transforms import Bbox
 from .._validate import check_int
 from ..controls import Choice, Slider
 
-__all__ = ["Dashboard", "make_control", "FALLBACK_METADATA"]
+__all__ = ["Dashboard", "make_control", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
 
 #: Output metadata of a dashboard's text state line (``course execute`` keeps its text, drops its widget view).
 FALLBACK_METADATA = {"course": {"state_line": True}}
+#: Output metadata of the accessibility script shown with each dashboard (``course execute`` drops it).
+SCRIPT_METADATA = {"course": {"accessibility_script": True}}
 
 #: Wide enough to hit every value of a 60-600 step slider with a mouse; the readout stays editable.
 SLIDER_LAYOUT = {"width": "420px"}
@@ -54,6 +58,19 @@ def make_control(spec, value=None):
     extra = {} if spec.integer else {"readout_format": f".{spec.decimals}f"}
     return cls(value=value, min=spec.low, max=spec.high, step=spec.step, layout=widgets.Layout(**SLIDER_LAYOUT),
                **extra, **common)
+
+
+@functools.cache
+def accessibility_bundle():
+    """The display bundle of ``a11y.js``, which gives dashboards what ipywidgets cannot set from Python.
+
+    Slider handles named after their labels and announcing the shown value, the state line as a live region,
+    the figure's alt text, and the keys a focused control needs kept from the notebook's shortcuts (see the
+    script's header and docs/accessibility.md). Its ``text/plain`` is empty: where JavaScript does not run
+    (GitHub, an untrusted notebook) the output shows nothing.
+    """
+    script = resources.files(__package__).joinpath("a11y.js").read_text(encoding="utf-8")
+    return {"application/javascript": script, "text/plain": ""}
 
 
 def _blank(ax):
@@ -128,7 +145,7 @@ class Dashboard:
         self.image = widgets.Image(format="png", layout=widgets.Layout(
             width=f"{round(width * self.figure.dpi)}px", max_width="100%", height="auto"))
         self.state_label = widgets.HTML()
-        self.state_label.add_class("course-state")
+        self.state_label.add_class("course-state")  # a11y.js finds dashboards, controls and state lines by class
         self.state = ""
         self._axes = None  # made on the first redraw, then blanked and reused
         self.redraw_seconds = float("nan")
@@ -142,7 +159,9 @@ class Dashboard:
                 control.continuous_update = False  # redraw on release, not on every pixel of a drag
             control.observe(self._on_change, names="value")
         box = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        box.add_class("course-controls")
         self.widget = widgets.VBox([box, self.image, self.state_label])
+        self.widget.add_class("course-dashboard")
         self.redraw()
 
     @property
@@ -204,6 +223,7 @@ class Dashboard:
         # The state line as text, for where widgets do not render; invisible where they do (the dashboard shows
         # it), so JupyterLab and Notebook 7 show it once. Updated in place when a control moves.
         self._printed = display(self._fallback_bundle(), raw=True, display_id=True, metadata=FALLBACK_METADATA)
+        display(accessibility_bundle(), raw=True, metadata=SCRIPT_METADATA)
 
     def __repr__(self):
         return f"Dashboard({self.state})"
