@@ -4,7 +4,7 @@ For every solution notebook with a dashboard, in each app: run all cells, then f
 dashboard (sliders, selection sliders, dropdowns, toggles), one after the other:
 
 - reach it with Tab from the control before it (the first one is focused directly);
-- read its accessible name (it must contain the visible label) and, for a slider, the value it announces
+- read its accessible name in Chromium's accessibility tree (it must contain the visible label) and, for a slider, the value it announces
   (it must be the value shown beside it, before and after the change);
 - change it with the keyboard (the arrow keys, which the notebook's shortcuts must not take; Space for a
   toggle) and see the dashboard's state line change, in a live region, and the figure's alt text follow it;
@@ -61,14 +61,22 @@ _KIND = """(el) => el.classList.contains('widget-slider') ? 'slider'
     : el.classList.contains('widget-toggle-buttons') ? 'toggle-buttons'
     : el.classList.contains('widget-checkbox') || el.classList.contains('widget-toggle-button') ? 'toggle'
     : 'other'"""
-# The accessible name of a focusable element, as far as ARIA and <label> give one (no name from content).
-_NAME = """(el) => {
-    const text = id => document.getElementById(id)?.textContent ?? '';
-    return (el.getAttribute('aria-label')
-        || (el.getAttribute('aria-labelledby') || '').split(/\\s+/).filter(Boolean).map(text).join(' ')
-        || (el.id && [...document.querySelectorAll('label')].filter(l => l.htmlFor === el.id).map(l => l.textContent).join(' '))
-        || el.closest('label')?.textContent || el.getAttribute('title') || '').trim();
-}"""
+
+
+def accessible_name(page, element):
+    """The element's accessible name as Chromium computes it for screen readers (its accessibility tree)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        element.evaluate("(el) => el.setAttribute('data-probe', '')")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "[data-probe]"})["nodeId"]
+        ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})["nodes"][0]
+    finally:
+        element.evaluate("(el) => el.removeAttribute('data-probe')")
+        cdp.detach()
+    return ax.get("name", {}).get("value", "").strip()
+
+
 _LIVE = "(el) => Boolean(el.closest('[aria-live], [role=status]') || el.querySelector('[aria-live], [role=status]'))"
 _INSIDE = "(el) => el.contains(document.activeElement)"
 _DISABLED = "(el) => Boolean(el.querySelector('[disabled], :disabled'))"
@@ -182,7 +190,7 @@ def check_dashboard(page, dashboard, label):
         if not control.evaluate(_INSIDE):
             problems.append(f"{name}: not reached with Tab from the control before it ({MAX_TABS} presses)")
             focusable.focus()
-        accessible = focusable.evaluate(_NAME)
+        accessible = accessible_name(page, focusable)
         if visible and re.sub(r"\s+", " ", visible) not in re.sub(r"\s+", " ", accessible):
             problems.append(f"{name}: accessible name {accessible!r} does not contain the visible label {visible!r}")
         if kind == "slider":
