@@ -10,7 +10,8 @@ dashboard (sliders, selection sliders, dropdowns, toggles), one after the other:
   toggle) and see the dashboard's state line change, in a live region, and the figure's alt text follow it;
 
 then run axe-core's WCAG 2.1 A/AA rules on the dashboards (as tests/test_site.py does on the site): no serious
-or critical finding.
+or critical finding; and, from a focused control, Shift+Enter must still run the dashboard's cell (the notebook's
+own shortcuts keep working).
 
 ipywidgets leaves the names, the announced values, the live region and the shortcuts to the course:
 ``course/widgets/a11y.js``, shown with every dashboard, sets them. Without it every slider of every notebook
@@ -204,6 +205,25 @@ def check_dashboard(page, dashboard, label):
     return [problem for problem in problems if problem]
 
 
+def shortcut_problem(page, label):
+    """The notebook's own shortcuts still work from a focused control: Shift+Enter runs the dashboard's cell.
+
+    (a11y.js keeps only a control's own keys from the shortcuts; hiding every key would trap a keyboard user.)
+    """
+    cell = page.locator(".jp-CodeCell:has(.course-dashboard)").first
+    prompt = cell.locator(".jp-InputPrompt")
+    before = prompt.inner_text()
+    control = cell.locator(f".course-controls :is({_FOCUSABLE})").first
+    control.focus()
+    control.press("Shift+Enter")
+    try:
+        page.wait_for_function("([el, old]) => el.innerText !== old && !el.innerText.includes('*')",
+                               arg=[prompt.element_handle(), before], timeout=RUN_ALL_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        return [f"{label}: Shift+Enter on a focused control does not run its cell (prompt still {before!r})"]
+    return []
+
+
 _AXE_DASHBOARDS = """async ([tags, blocking]) => {
     const rules = axe.getRules(tags).map(rule => rule.ruleId);  // experimental rules included
     const result = await axe.run({include: [['.course-dashboard']]},
@@ -239,5 +259,6 @@ def test_every_dashboard_control_works_from_the_keyboard(lab, page, path, app):
         for i in range(dashboards.count()):
             problems += check_dashboard(page, dashboards.nth(i), f"{path.name} ({app}), dashboard {i + 1}")
         problems += axe_problems(page, f"{path.name} ({app})")
+        problems += shortcut_problem(page, f"{path.name} ({app})")
         assert_no_error_output(page, path.name)
     assert not problems, "\n".join(problems)
