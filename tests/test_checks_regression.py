@@ -77,16 +77,7 @@ WRONG_CHAINS = {
 }
 
 
-@pytest.mark.parametrize("answer", [chain_lstsq, chain_solve, chain_pinv], ids=["lstsq", "solve", "pinv"])
-def test_fake_chain_accepts_legitimate_variants(answer):
-    verdict = check.fake_chain(answer)
-    assert verdict, verdict.message
-
-
-@pytest.mark.parametrize("name", list(WRONG_CHAINS))
-def test_fake_chain_rejects_wrong_answers(name):
-    verdict = check.fake_chain(WRONG_CHAINS[name])
-    assert verdict.status == "incorrect", verdict.message
+RIGHT_CHAINS = {"lstsq": chain_lstsq, "solve": chain_solve, "pinv": chain_pinv}
 
 
 def test_fake_chain_names_the_mutation():
@@ -115,19 +106,12 @@ WRONG_THEORIES = {
 }
 
 
-@pytest.mark.parametrize("answer", [
-    theory,
-    lambda n, d, T, T0, sigma, sigma0: np.float64(sigma**2 * d / (T - d - 1)) + n * (sigma0**2 * d / (T0 - d - 1)),
-    lambda n, d, T, T0, sigma, sigma0: np.array(theory(n, d, T, T0, sigma, sigma0)),  # a 0-d array
-], ids=["formula", "numpy float", "0-d array"])
-def test_chain_theory_accepts_legitimate_variants(answer):
-    verdict = check.chain_theory(answer)
-    assert verdict, verdict.message
-
-
-@pytest.mark.parametrize("name", list(WRONG_THEORIES))
-def test_chain_theory_rejects_wrong_answers(name):
-    assert check.chain_theory(WRONG_THEORIES[name]).status == "incorrect"
+RIGHT_THEORIES = {
+    "formula": theory,
+    "numpy float": lambda n, d, T, T0, sigma, sigma0: (np.float64(sigma**2 * d / (T - d - 1))
+                                                       + n * (sigma0**2 * d / (T0 - d - 1))),
+    "0-d array": lambda n, d, T, T0, sigma, sigma0: np.array(theory(n, d, T, T0, sigma, sigma0)),
+}
 
 
 # ---------------------------------------------------------------- best_lambda
@@ -159,17 +143,12 @@ WRONG_LAMBDAS = {
 }
 
 
-@pytest.mark.parametrize("answer", [best_on_grid(100), best_on_grid(40), best_by_minimiser,
-                                    lambda n: reg.optimal_lambda(n, **PROBLEM)],
-                         ids=["grid 100/decade", "grid 40/decade", "minimiser", "library (0-d array)"])
-def test_best_lambda_accepts_legitimate_variants(answer):
-    verdict = check.best_lambda(answer)
-    assert verdict, verdict.message
-
-
-@pytest.mark.parametrize("name", list(WRONG_LAMBDAS))
-def test_best_lambda_rejects_wrong_answers(name):
-    assert check.best_lambda(WRONG_LAMBDAS[name]).status == "incorrect"
+RIGHT_LAMBDAS = {
+    "grid 100/decade": best_on_grid(100),
+    "grid 40/decade": best_on_grid(40),
+    "minimiser": best_by_minimiser,
+    "library (0-d array)": lambda n: reg.optimal_lambda(n, **PROBLEM),
+}
 
 
 # ---------------------------------------------------------------- retention_factor
@@ -204,16 +183,8 @@ WRONG_RETENTIONS = {
 }
 
 
-@pytest.mark.parametrize("answer", [retention_polyfit, retention_ratio, lambda errors: 1 - errors[1]],
-                         ids=["log-linear fit", "ratios", "first step"])
-def test_retention_factor_accepts_legitimate_variants(answer):
-    verdict = check.retention_factor(answer)
-    assert verdict, verdict.message
-
-
-@pytest.mark.parametrize("name", list(WRONG_RETENTIONS))
-def test_retention_factor_rejects_wrong_answers(name):
-    assert check.retention_factor(WRONG_RETENTIONS[name]).status == "incorrect"
+RIGHT_RETENTIONS = {"log-linear fit": retention_polyfit, "ratios": retention_ratio,
+                    "first step": lambda errors: 1 - errors[1]}
 
 
 # ---------------------------------------------------------------- clean_exponent
@@ -229,19 +200,11 @@ WRONG_EXPONENTS = {
 }
 
 
-@pytest.mark.parametrize("answer", [
-    lambda T, E: np.polyfit(np.log(T), np.log(E), 1)[0],
-    lambda T, E: float(np.polyfit(np.log10(T), np.log10(E), 1)[0]),
-    lambda T, E: float(np.linalg.lstsq(np.c_[np.log(T), np.ones(len(T))], np.log(E), rcond=None)[0][0]),
-], ids=["polyfit", "log10", "lstsq"])
-def test_clean_exponent_accepts_legitimate_variants(answer):
-    verdict = check.clean_exponent(answer)
-    assert verdict, verdict.message
-
-
-@pytest.mark.parametrize("name", list(WRONG_EXPONENTS))
-def test_clean_exponent_rejects_wrong_answers(name):
-    assert check.clean_exponent(WRONG_EXPONENTS[name]).status == "incorrect"
+RIGHT_EXPONENTS = {
+    "polyfit": lambda T, E: np.polyfit(np.log(T), np.log(E), 1)[0],
+    "log10": lambda T, E: float(np.polyfit(np.log10(T), np.log10(E), 1)[0]),
+    "lstsq": lambda T, E: float(np.linalg.lstsq(np.c_[np.log(T), np.ones(len(T))], np.log(E), rcond=None)[0][0]),
+}
 
 
 # ---------------------------------------------------------------- lambda_with_synthetic_data
@@ -262,19 +225,39 @@ WRONG_RULES = {
 }
 
 
-@pytest.mark.parametrize("answer", [
-    adaptive_rule,
-    lambda n, T: 0.87 * adaptive_rule(n, T),
-    lambda n, T: float(reg.optimal_lambda(n, T=T, **reg.power_law_problem(3000, 2.0, 0.5, 6000))),
-], ids=["adaptive rule", "rescaled rule", "optimiser"])
-def test_lambda_with_synthetic_data_accepts_legitimate_variants(answer):
-    verdict = check.lambda_with_synthetic_data(answer)
+RIGHT_RULES = {
+    "adaptive rule": adaptive_rule,
+    "rescaled rule": lambda n, T: 0.87 * adaptive_rule(n, T),
+    "optimiser": lambda n, T: float(reg.optimal_lambda(n, T=T, **reg.power_law_problem(3000, 2.0, 0.5, 6000))),
+}
+
+
+# ---------------------------------------------------------------- every exercise's corpus
+
+CORPUS = {  # exercise: (checker, legitimate variants that must pass, wrong answers that must fail)
+    "fake_chain": (check.fake_chain, RIGHT_CHAINS, WRONG_CHAINS),
+    "chain_theory": (check.chain_theory, RIGHT_THEORIES, WRONG_THEORIES),
+    "best_lambda": (check.best_lambda, RIGHT_LAMBDAS, WRONG_LAMBDAS),
+    "retention_factor": (check.retention_factor, RIGHT_RETENTIONS, WRONG_RETENTIONS),
+    "clean_exponent": (check.clean_exponent, RIGHT_EXPONENTS, WRONG_EXPONENTS),
+    "lambda_with_synthetic_data": (check.lambda_with_synthetic_data, RIGHT_RULES, WRONG_RULES),
+}
+RIGHT_CASES = [(exercise, name) for exercise, (_, right, _) in CORPUS.items() for name in right]
+WRONG_CASES = [(exercise, name) for exercise, (_, _, wrong) in CORPUS.items() for name in wrong]
+
+
+@pytest.mark.parametrize("exercise, name", RIGHT_CASES, ids=[f"{e}-{n}" for e, n in RIGHT_CASES])
+def test_checker_accepts_legitimate_variants(exercise, name):
+    checker, right, _ = CORPUS[exercise]
+    verdict = checker(right[name])
     assert verdict, verdict.message
 
 
-@pytest.mark.parametrize("name", list(WRONG_RULES))
-def test_lambda_with_synthetic_data_rejects_wrong_answers(name):
-    assert check.lambda_with_synthetic_data(WRONG_RULES[name]).status == "incorrect"
+@pytest.mark.parametrize("exercise, name", WRONG_CASES, ids=[f"{e}-{n}" for e, n in WRONG_CASES])
+def test_checker_rejects_wrong_answers(exercise, name):
+    checker, _, wrong = CORPUS[exercise]
+    verdict = checker(wrong[name])
+    assert verdict.status == "incorrect", verdict.message
 
 
 # ---------------------------------------------------------------- widget exercises
