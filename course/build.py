@@ -458,12 +458,12 @@ def _drop_stateless_widget_views(nb):
             continue
         kept = []
         for output in cell.outputs:
-            data = output.get("data", {})
-            if output.get("metadata", {}).get("course", {}).get("accessibility_script"):
+            data, course_metadata = output.get("data", {}), output.get("metadata", {}).get("course", {})
+            if course_metadata.get("accessibility_script"):
                 continue  # it serves live widgets only; a saved page must not carry a script
             if _WIDGET_VIEW not in data:
                 kept.append(output)
-            elif "image/png" in data or output.get("metadata", {}).get("course", {}).get("state_line"):
+            elif "image/png" in data or course_metadata.get("state_line"):
                 del data[_WIDGET_VIEW]
                 kept.append(output)
         cell.outputs = kept

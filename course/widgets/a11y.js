@@ -49,7 +49,7 @@
     set(state, "role", "status");
     set(state, "aria-live", "polite");
     set(state, "aria-atomic", "true");
-    const image = dashboard.querySelector(":scope > .widget-image, :scope img");
+    const image = dashboard.querySelector(":scope > .widget-image");
     if (image) set(image, "alt", `Figure: ${text(state)}`);
   }
 
