@@ -15,6 +15,16 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests draw the same examples on every run, on every machine (derandomize: examples come from a hash
+# of the test, not from a fresh seed), so a red run reproduces exactly and a green suite cannot turn red at
+# random; print_blob prints the failing example's @reproduce_failure blob. No example database is written (no
+# test writes into the repository). `HYPOTHESIS_PROFILE=explore pytest ...` draws new examples, for looking
+# for bugs on purpose.
+hypothesis_settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
+hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -85,6 +85,21 @@ _CONTRAST = """(el) => {
     const [l1, l2] = [lum(rgb(getComputedStyle(el).color)), lum(bg)].sort((a, b) => b - a);
     return (l1 + 0.05) / (l2 + 0.05);
 }"""
+_TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+# Whether the background an element is drawn on is dark (relative luminance under 0.2) or light (over 0.5): the
+# theme switch is finished when its stylesheet has reached the elements, not when the body's attribute changed.
+_BACKGROUND_IS_DARK = """([el, dark]) => {
+    const rgb = s => s.match(/[\\d.]+/g).map(Number);
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    let node = el, bg = [255, 255, 255];
+    while (node && node.nodeType === 1) {
+        const c = rgb(getComputedStyle(node).backgroundColor);
+        if (c.length < 4 || c[3] > 0) { bg = c; break; }
+        node = node.parentElement;
+    }
+    const lum = 0.2126 * f(bg[0]) + 0.7152 * f(bg[1]) + 0.0722 * f(bg[2]);
+    return dark ? lum < 0.2 : lum > 0.5;
+}"""
 # Smallest alpha over the image's pixels: the figures promise an opaque background (readable in dark themes).
 _MIN_ALPHA = """(img) => {
     const canvas = document.createElement('canvas');
@@ -209,7 +224,9 @@ def screenshot_whole_notebook(page, target):
     height = min(page.evaluate(_NOTEBOOK_HEIGHT) + 150, 12_000)  # stay under Chromium's texture limit
     page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
     page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer')?.scrollTo(0, 0)")
-    page.wait_for_timeout(500)  # let the relayout finish
+    # Let the relayout finish: the new size has reached the page and two frames were painted since.
+    page.wait_for_function("(height) => window.innerHeight === height", arg=max(height, viewport["height"]))
+    page.evaluate(_TWO_FRAMES)
     page.screenshot(path=target)
     page.set_viewport_size(viewport)
 
@@ -315,9 +332,13 @@ def test_dark_theme_keeps_dashboards_readable(lab, page):
         _menu(page, "Settings", "Theme", "JupyterLab Dark")
         try:
             page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-            page.wait_for_timeout(1000)  # the theme's stylesheet swaps in after the attribute
             dashboards = page.locator(".widget-vbox:has(> .course-state)")
             assert dashboards.count() > 0
+            # The theme's stylesheet swaps in after the attribute: wait until every state line sits on a dark
+            # background (the contrast check below then measures the dark theme, not a half-switched page).
+            for i in range(dashboards.count()):
+                state = dashboards.nth(i).locator(".course-state code").element_handle()
+                page.wait_for_function(_BACKGROUND_IS_DARK, arg=[state, True])
             for i in range(dashboards.count()):
                 assert_readable_and_opaque(dashboards.nth(i), f"{name} (dark theme), dashboard {i + 1}")
             screenshot_whole_notebook(page, ARTIFACTS / f"dark-theme-{DASHBOARD_NOTEBOOKS[0].stem}.png")
