@@ -487,7 +487,7 @@ def verify_counts(counts, judge, threshold):
 
 
 def audit_transitions(text, truth, judge, threshold):
-    """Every transition of ``text`` as an audit record: did the judge keep it, and is it correct?
+    r"""Every transition of ``text`` as an audit record: did the judge keep it, and is it correct?
 
     ``keep[i]`` is ``judge(b|a) >= threshold`` and ``correct[i]`` is ``truth(b|a) > 0`` for the i-th (context,
     word) pair of the text. :func:`course.curation.estimate_keep_rates` turns them into the verifier's keep rates
