@@ -2,8 +2,8 @@
 
 A synthetic language whose next-word laws are known exactly, decoding with temperature / top-k / top-p (the
 tail-cutting knobs of :mod:`course.tails`), exact sampling, and the metrics of the self-consuming loop on two
-axes: **diversity** (KL and total variation to the truth, the true tail mass still covered, the words still
-reachable) and **quality** (the error rate: the probability that the model's next word is one the language
+axes: **diversity** (KL and total variation to the truth, the true tail mass still covered, the distinct words
+in the text the model writes) and **quality** (the error rate: the probability that the model's next word is one the language
 forbids). Every metric is computed exactly against the true language, never estimated from held-out text.
 Derived in the course: docs/derivations/lm.md#lm-metrics.
 
@@ -28,14 +28,17 @@ from ._validate import check_array, check_int, check_real, make_rng
 
 __all__ = [
     "Language", "pseudo_words", "make_language", "context_weights", "word_frequencies",
-    "decode", "sample_tokens", "sample_text", "transition_counts", "word_counts", "rank_frequency",
-    "to_sentences", "sentence_min_probability", "verify", "verify_counts", "kl_per_token", "total_variation",
-    "tail_covered", "tail_fraction", "invalid_mass", "confident_error_share", "vocabulary_survival", "evaluate",
+    "decode", "sample_tokens", "sample_text", "transition_counts", "word_counts", "distinct_words", "rank_frequency",
+    "to_sentences", "sentence_min_probability", "verify", "verify_counts", "audit_transitions", "kl_terms",
+    "kl_per_token", "total_variation", "tail_covered", "tail_fraction", "invalid_mass", "confident_error_share",
+    "vocabulary_survival", "evaluate",
     "METRICS", "MAX_TOKENS", "MAX_LENGTH", "MAX_WORDS",
 ]
 
-#: The keys of :func:`evaluate`: quality first (``invalid``, the error rate), then diversity.
-METRICS = ("invalid", "kl", "tv", "tail", "survival")
+#: The metrics of the self-consuming loop (:func:`course.lm_net.self_consuming_loop`): quality first (``invalid``,
+#: the error rate), then diversity. All but ``words`` are exact (:func:`evaluate`); ``words`` counts the distinct
+#: words in the text the model wrote (:func:`distinct_words`).
+METRICS = ("invalid", "kl", "tv", "tail", "words")
 
 #: The most tokens one call may sample or count (1e8 int64 tokens are 0.8 GB): larger requests are refused
 #: up front instead of exhausting a laptop's memory.
@@ -364,6 +367,25 @@ def word_counts(text, n_words):
     return np.bincount(text.ravel(), minlength=n_words).astype(float)
 
 
+def distinct_words(text, n_words):
+    """How many different words occur in ``text``: the vocabulary a model still writes.
+
+    Counted in the text itself, not from the model's laws: a softmax gives every word some probability, so
+    "reachable" would soon be the whole vocabulary, while a word a model writes too rarely to show up in a
+    generation's text is, for the next generation, gone (docs/derivations/lm.md#lm-metrics).
+
+    Parameters
+    ----------
+    text : ndarray of int, shape (n_sentences, length)
+    n_words : int
+
+    Returns
+    -------
+    int
+    """
+    return int((word_counts(text, n_words) > 0).sum())
+
+
 def rank_frequency(frequencies):
     """Frequencies sorted from the most to the least frequent word (the y-values of a Zipf plot).
 
@@ -464,6 +486,37 @@ def verify_counts(counts, judge, threshold):
     return np.where(judge >= threshold, counts, 0.0)
 
 
+def audit_transitions(text, truth, judge, threshold):
+    r"""Every transition of ``text`` as an audit record: did the judge keep it, and is it correct?
+
+    ``keep[i]`` is ``judge(b|a) >= threshold`` and ``correct[i]`` is ``truth(b|a) > 0`` for the i-th (context,
+    word) pair of the text. :func:`course.curation.estimate_keep_rates` turns them into the verifier's keep rates
+    :math:`\phi` (correct kept), :math:`\psi` (wrong kept) and its breakdown point :math:`p^\star` (notebook 08).
+
+    Parameters
+    ----------
+    text : ndarray of int, shape (n_sentences, length)
+    truth, judge : array_like, shape (V+1, V)
+        The true language and the judge's next-word laws (e.g. the model that wrote the text).
+    threshold : float
+        In (0, 1].
+
+    Returns
+    -------
+    keep, correct : ndarray of bool, shape (n_sentences * length,)
+    """
+    text = _check_text(text)
+    truth = _check_transition("truth", truth)
+    _check_transition("judge", judge)
+    judge = check_array("judge", judge)  # compared as given, as in verify_counts
+    threshold = check_real("threshold", threshold, low=0, high=1, low_open=True)
+    if truth.shape != judge.shape or truth.ndim != 2:
+        raise ValueError(f"truth {truth.shape} and judge {judge.shape} must both have shape (V+1, V).")
+    _check_word_range(text, truth.shape[-1])
+    contexts = _contexts(text)
+    return (judge[contexts, text] >= threshold).ravel(), (truth[contexts, text] > 0).ravel()
+
+
 # --------------------------------------------------------------------------------------------------
 # Exact metrics against the true language (vectorised over leading axes of the model's laws)
 # --------------------------------------------------------------------------------------------------
@@ -475,6 +528,26 @@ def _metric_inputs(p, q, weights):
     if weights.size != p.shape[-2] or q.shape[-2:] != p.shape[-2:]:
         raise ValueError(f"p {p.shape}, q {q.shape} and weights {weights.shape} must agree on (V+1, V).")
     return p, q, weights / weights.sum()
+
+
+def kl_terms(p, q, weights):
+    r"""The terms of :func:`kl_per_token`, one per transition: :math:`w_a P(b|a) \log\frac{P(b|a)}{Q(b|a)}`.
+
+    Summing them over a set of transitions (e.g. those a training text never contains) says where the KL sits.
+
+    Parameters
+    ----------
+    p, q, weights
+        As in :func:`kl_per_token`.
+
+    Returns
+    -------
+    ndarray, shape of ``q`` (0 where :math:`P = 0`)
+    """
+    p, q, w = _metric_inputs(p, q, weights)
+    with np.errstate(divide="ignore", invalid="ignore"):  # the P = 0 entries are discarded by the where
+        terms = np.where(p > 0, p * (np.log(np.where(p > 0, p, 1.0)) - np.log(q)), 0.0)
+    return terms * w[:, None]
 
 
 def kl_per_token(p, q, weights):
@@ -497,10 +570,7 @@ def kl_per_token(p, q, weights):
     -------
     float or ndarray of shape ``q.shape[:-2]``
     """
-    p, q, w = _metric_inputs(p, q, weights)
-    with np.errstate(divide="ignore", invalid="ignore"):  # the P = 0 entries are discarded by the where
-        terms = np.where(p > 0, p * (np.log(np.where(p > 0, p, 1.0)) - np.log(q)), 0.0)
-    out = terms.sum(axis=-1) @ w
+    out = kl_terms(p, q, weights).sum(axis=(-2, -1))
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -610,7 +680,9 @@ def confident_error_share(p, q, weights, threshold):
 def vocabulary_survival(q, length):
     """Number of words a decoder with laws ``q`` can still write in a sentence of ``length`` words.
 
-    Exact reachability from ``<s>`` in the graph of transitions of positive probability.
+    Exact reachability from ``<s>`` in the graph of transitions of positive probability. A coarse measure: one
+    nearly flat law in a reachable context (a softmax gives every word some probability) makes the whole
+    vocabulary reachable, so the loop reports :func:`distinct_words` of the text instead.
 
     Parameters
     ----------
@@ -647,9 +719,9 @@ def evaluate(language, q, *, temperature=1.0, top_p=1.0):
     Returns
     -------
     dict
-        Diversity: ``kl``, ``tv`` and ``tail`` (covered true tail mass) of the model's own laws (what it knows),
-        ``survival`` (words still reachable) of the decoded laws. Quality: ``invalid``, the error rate of the
-        decoded laws (what it writes).
+        Diversity: ``kl``, ``tv`` and ``tail`` (covered true tail mass) of the model's own laws (what it knows).
+        Quality: ``invalid``, the error rate of the decoded laws (what it writes). (The loop's fifth metric,
+        ``words``, is counted in the text a model wrote: :func:`distinct_words`.)
     """
     if not isinstance(language, Language):
         raise TypeError(f"language must be a Language (see make_language), got {type(language).__name__}.")
@@ -658,5 +730,4 @@ def evaluate(language, q, *, temperature=1.0, top_p=1.0):
     decoded = decode(q, temperature=temperature, top_p=top_p)
     return {"kl": kl_per_token(p, q, w), "tv": total_variation(p, q, w),
             "tail": tail_covered(p, q, w, language.k_tail),
-            "survival": vocabulary_survival(decoded, language.length),
             "invalid": invalid_mass(p, decoded, w)}

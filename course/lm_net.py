@@ -278,9 +278,10 @@ def self_consuming_loop(language, chains, *, config="quick", n_generations=None,
     Returns
     -------
     dict
-        ``kl``, ``tv``, ``tail``, ``survival`` and ``invalid`` of shape (R, G+1) (see :func:`course.lm.evaluate`;
-        ``survival`` and ``invalid`` at each chain's decoding); ``word_counts`` (R, G+1, V): the words of the
-        text each generation's model wrote (generation 0: the real text); ``samples`` (R, G+1, 3, length): three
+        ``kl``, ``tv``, ``tail`` and ``invalid`` of shape (R, G+1) (see :func:`course.lm.evaluate`; ``invalid`` at
+        each chain's decoding); ``words`` (R, G+1): the distinct words in the text model g wrote at its chain's
+        decoding (:func:`course.lm.distinct_words`); ``word_counts`` (R, G+1, V): the words of the text each
+        generation trained on (generation 0: the real text; generation g: the text model g-1 wrote); ``samples`` (R, G+1, 3, length): three
         sentences of it; ``chains``; ``generations``; ``generation0``: the laws of the generation-0 model (trained
         on real text, shared by every chain); ``truth``: the true tail mass and word frequencies.
     """
@@ -304,9 +305,15 @@ def self_consuming_loop(language, chains, *, config="quick", n_generations=None,
         q = train_lms(np.stack([counts for counts, _ in made]), seed=seed + g, **train)
         laws.append(q)
         texts.append([synthetic for _, synthetic in made])
+    # What the last generation writes (a batch as large as every earlier one of its chain), so that "words"
+    # counts, for every generation g, the distinct words in the text model g wrote at its chain's decoding.
+    written = [[texts[g + 1][r] for g in range(G)] + [lm.sample_text(lm.decode(q[r], temperature=temp, top_p=tp),
+                                                                     len(texts[G][r]), length=language.length, seed=rng)]
+               for r, (_, tp, temp) in enumerate(chains)]
     laws = np.stack(laws, axis=1)                                  # (R, G+1, V+1, V)
     per_chain = [lm.evaluate(language, laws[r], temperature=temp, top_p=tp) for r, (_, tp, temp) in enumerate(chains)]
     metrics = {key: np.array([m[key] for m in per_chain]) for key in per_chain[0]}
+    metrics["words"] = np.array([[lm.distinct_words(text, V) for text in chain] for chain in written])
     w = lm.context_weights(language.transition, language.length)
     return {**metrics, "chains": chains, "generations": np.arange(G + 1), "generation0": laws[0, 0],
             "word_counts": np.array([[lm.word_counts(texts[g][r], V) for g in range(G + 1)] for r in range(R)]),

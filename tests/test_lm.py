@@ -215,6 +215,29 @@ def test_metrics_by_hand(small):
     np.testing.assert_allclose(lm.kl_per_token(p, np.stack([p, q]), w), [0.0, by_hand], atol=1e-15)
 
 
+def test_distinct_words_kl_terms_and_audit_by_hand(small):
+    text = np.array([[0, 1, 1], [2, 1, 0]])
+    assert lm.distinct_words(text, 6) == 3
+    p = small.transition
+    w = lm.context_weights(p, small.length)
+    q = 0.5 * p + 0.5 / small.n_words
+    terms = lm.kl_terms(p, q, w)
+    assert terms[1, np.argmax(p[1])] == pytest.approx(w[1] * p[1].max() * np.log(p[1].max() / q[1, np.argmax(p[1])]))
+    assert np.all(terms[p == 0] == 0)
+    assert terms.sum() == pytest.approx(lm.kl_per_token(p, q, w), rel=1e-12)
+    # The audit: judge q at threshold 0.2 keeps transition (a, b) when q >= 0.2; correct when p > 0.
+    keep, correct = lm.audit_transitions(text, p, q, 0.2)
+    contexts = np.array([[0, 1, 2], [0, 3, 2]])
+    np.testing.assert_array_equal(keep, (q[contexts, text] >= 0.2).ravel())
+    np.testing.assert_array_equal(correct, (p[contexts, text] > 0).ravel())
+    with pytest.raises(ValueError, match="threshold"):
+        lm.audit_transitions(text, p, q, 0.0)
+    with pytest.raises(ValueError, match="truth"):
+        lm.audit_transitions(text, p[:, :-1], q, 0.5)
+    with pytest.raises(ValueError, match="text"):
+        lm.audit_transitions(np.full((1, 2), 9), p, q, 0.5)
+
+
 def test_vocabulary_survival_is_reachability():
     q = np.zeros((4, 3))
     q[0, 0] = 1.0            # <s> -> word 0
@@ -353,20 +376,28 @@ def test_loop_rejects_bad_arguments(language):
 # quoted beside each bound.
 
 def test_replace_with_top_p_collapses(runs):
-    tv, tail, kl = (runs["replace", 0.8][key] for key in ("tv", "tail", "kl"))
+    tv, tail, kl, words = (runs["replace", 0.8][key] for key in ("tv", "tail", "kl", "words"))
     # TV rises every generation 0..4 (steps of 0.05-0.3, far above its run-to-run noise of ~0.01); KL rises
     # while the tail is still there (0..3), then moves at the +-1 nat noise level: it is not asserted there.
     assert np.all(np.diff(tv[:5]) > 0)
     assert np.all(np.diff(kl[:4]) > 0)
-    assert tail[4] < 0.02 * tail[0]  # measured <= 0.006 * tail[0]
+    # Where the signal is: by generation 3 TV has gone from 0.06-0.08 to 0.51-0.55 and the covered tail is down to
+    # 0.2-1.8% of generation 0's (these chains at seeds 0-5; the notebook's, seeds 0-5: tail[4] 0.1-0.5%). By
+    # generation 4 the covered tail is at its noise level (a few 1e-4 of mass), so it is not asserted there.
+    assert tv[3] > 0.4 and tv[3] > 4 * tv[0]
+    assert tail[3] < 0.05 * tail[0]
+    # The distinct words written fall (about 60 -> 6-10 by generation 4 in the notebook's runs).
+    assert words[4] < 0.5 * words[0]
 
 
 def test_oracle_verification_stops_errors_compounding(runs):
-    # The error rate of replace at top-p 1 grows (0.005 -> 0.012-0.018 after 8 generations); removing the
-    # forbidden transitions brings it to 0.0008-0.0011: ratios 0.05-0.08 measured; the bound is 0.6.
+    # The error rate of replace at top-p 1 grows (x2.2-3.2 after 8 generations; these chains and the notebook's, seeds 0-5 each); removing the
+    # forbidden transitions brings it to 0.05-0.09x replace's (the bound is 0.6), and below generation 0's own
+    # error rate (0.13-0.26x measured; the bound is 0.6x).
     replace, oracle = runs["replace", 1.0]["invalid"], runs["verify-oracle", 1.0]["invalid"]
     assert replace[8] > 1.5 * replace[0]
     assert oracle[8] < 0.6 * replace[8]
+    assert oracle[8] < 0.6 * replace[0]
 
 
 def test_a_verifier_that_keeps_everything_fails_the_verification_test(language, monkeypatch):
@@ -381,18 +412,55 @@ def test_a_verifier_that_keeps_everything_fails_the_verification_test(language, 
 
 def test_verification_cannot_restore_diversity(runs):
     # At top-p 0.8 the oracle removes errors but the tail is gone all the same (covered tail < 3% by gen. 4;
-    # measured 0.1-0.6%). At top-p 1 its KL is no better than replace's (measured 1.2-1.3x replace's).
+    # measured 0.1-0.7%). (Its KL at top-p 1 is a property of the network's smoothing, not of verification:
+    # see test_oracle_filter_costs_kl_only_on_never_seen_transitions; it is not asserted here.)
     tail = runs["verify-oracle", 0.8]["tail"]
     assert tail[4] < 0.03 * tail[0]
-    assert runs["verify-oracle", 1.0]["kl"][8] > 0.9 * runs["replace", 1.0]["kl"][8]
 
 
 def test_self_verification_misses_the_confident_errors(runs):
     # The model judging itself drops only the errors it rates below the threshold: its error rate stays
-    # well above the oracle's (measured 5-8x) though below replace's (0.3-0.4x).
-    self_, oracle, replace = (runs[wf, 1.0]["invalid"][8] for wf in ("verify-self", "verify-oracle", "replace"))
-    assert self_ > 1.5 * oracle
-    assert self_ < replace
+    # well above the oracle's (measured 4-8x) though below replace's (0.28-0.50x), near its own starting level
+    # (0.72-1.48x generation 0's; seeds 0-5 of these chains and of the notebook's).
+    self_, oracle, replace = (runs[wf, 1.0]["invalid"] for wf in ("verify-self", "verify-oracle", "replace"))
+    assert self_[8] > 1.5 * oracle[8]
+    assert self_[8] < 0.7 * replace[8]
+    assert 0.5 * self_[0] < self_[8] < 2 * self_[0]
+
+
+def test_self_verifier_is_a_weak_verifier(language):
+    # Audited on the generation-0 model's own text: phi 0.999, psi 0.51-0.61, p* 0.62-0.66 (the notebook's, seeds 0-5).
+    from course import curation
+
+    q0 = lm_net.train_lms(lm.transition_counts(lm.sample_text(language.transition, QUICK.n_sentences, language.length,
+                                                              seed=3), language.n_words)[None], seed=3, **QUICK.training)[0]
+    text = lm.sample_text(q0, QUICK.n_sentences, language.length, seed=4)
+    phi, psi, p_star = curation.estimate_keep_rates(*lm.audit_transitions(text, language.transition, q0,
+                                                                          QUICK.self_threshold))
+    assert phi > 0.99
+    assert 0.3 < psi < 0.8
+    assert 0.55 < p_star < 0.8
+
+
+def test_oracle_filter_costs_kl_only_on_never_seen_transitions(language):
+    # One step on identical text: the oracle-filtered model's KL is higher by 0.013-0.026 nats (the notebook's, seeds 0-5), and
+    # the never-seen correct transitions account for more than all of it (0.014-0.030); the network gives
+    # them less leftover probability once the errors are gone. Dropping as many random *correct* tokens
+    # instead moves KL by -0.003..+0.003.
+    q0 = lm_net.train_lms(lm.transition_counts(lm.sample_text(language.transition, QUICK.n_sentences, language.length,
+                                                              seed=5), language.n_words)[None], seed=5, **QUICK.training)[0]
+    text = lm.sample_text(q0, QUICK.n_sentences, language.length, seed=6)
+    p = language.transition
+    counts = lm.transition_counts(text, language.n_words)
+    filtered = lm.verify_counts(counts, p, 0.5 * p[p > 0].min())
+    w = lm.context_weights(p, language.length)
+    never_seen = (counts == 0) & (p > 0)
+    terms = [lm.kl_terms(p, q, w) for q in lm_net.train_lms(np.stack([counts, filtered]), seed=7, **QUICK.training)]
+    total = terms[1].sum() - terms[0].sum()
+    unseen = terms[1][never_seen].sum() - terms[0][never_seen].sum()
+    assert total > 0.005
+    assert unseen > total
+    assert terms[0][never_seen].sum() > 0.6 * terms[0].sum()  # measured 77-83% of the KL
 
 
 def test_accumulate_is_bounded_only_with_unbiased_decoding(runs):
@@ -410,7 +478,8 @@ def test_scaling_real_keeps_helping_synthetic_stops_at_the_generators_floor(expe
     real, synthetic, cut = (s[key]["kl"] for key in ("real", "synthetic", "synthetic top-p"))
     floor = s["generator"]["kl"]
     assert np.all(np.diff(real) < 0) and real[-1] < 0.15 * real[0]     # measured ~0.06x over 16x more text
-    assert 0.8 * floor < synthetic[-1] < 1.4 * floor                   # measured 0.94-1.07x the generator's KL
+    assert 0.8 * floor < synthetic[-1] < 1.4 * floor                   # measured 0.93-1.07x the generator's KL (seeds 0-5)
+    assert s["synthetic"]["tv"].min() > s["generator"]["tv"]           # measured +0.008-0.012 above it (seeds 0-5)
     assert real[-1] < 0.6 * synthetic[-1]                              # measured 0.34-0.39
     assert cut.min() > 5 * floor                                       # measured 26-31x: a much higher plateau
     assert np.all(np.diff(s["real"]["tv"]) < 0)

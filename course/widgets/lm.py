@@ -20,7 +20,8 @@ __all__ = ["METRICS", "draw_language", "draw_zipf_generations", "draw_metric", "
 
 #: The metrics of the loop and their axis labels: quality (what the model writes) and diversity (what it knows).
 METRICS = dict(zip(lm.METRICS, ("error rate (forbidden next words)", "KL(true ‖ model) per token (nats)",
-                                 "total variation to the truth", "true tail mass covered", "words still reachable"),
+                                 "total variation to the truth", "true tail mass covered",
+                                 "distinct words in the text it writes"),
                    strict=True))
 _LOG_METRICS = ("kl", "tail", "invalid")
 _STYLE = {"replace": (COLORS[3], "o"), "accumulate": (COLORS[0], "s"), "fresh": (COLORS[2], "^"),
@@ -178,7 +179,7 @@ def draw_decoding(axes, experiment, workflow="replace", top_p=1.0, temperature=1
     value = ex.series(metric, workflow, top_p, temperature)[-1]
     return (f"{workflow}, top-p={top_p:g}, τ={temperature:g}{note}: {metric} at gen {last} = {value:.3g}, "
             f"tail kept at gen 3 = {tail[3] / tail[0]:.1%}, "
-            f"words reachable = {ex.series('survival', workflow, top_p, temperature)[-1]}")
+            f"distinct words it writes = {ex.series('words', workflow, top_p, temperature)[-1]}")
 
 
 def lm_dashboard(experiment=None, *, workflow="replace", top_p=0.8, temperature=1.0, metric="kl"):

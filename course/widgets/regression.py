@@ -88,8 +88,9 @@ def draw_chain(ax, *, d=50, T=200, T0=200, sigma0=1.0, lam=0.0, n_generations=10
     finish(ax, xlabel="generation $n$ the downstream model learns from",
            ylabel=r"test error $\|\hat w_n^{pred} - w_0\|^2$", title=f"d={d}, T={T}, T0={T0}, σ0={sigma0:g}")
     per_generation = theory[1] - theory[0]  # the theory is linear in n (exactly)
-    return (f"d={d}, T={T}, T0={T0}, σ0={sigma0:g}, λ={lam:.3g}: E(n={n_generations}) = {mean[-1]:.3f} sim, "
-            f"{theory[-1]:.3f} theory; one generation costs {per_generation:.4f} (theory)")
+    return (f"d={d}, T={T}, T0={T0}, σ0={sigma0:g}, λ={lam:.3g}: E(n={n_generations}) = {mean[-1]:.3f} ± "
+            f"{spread[-1] / 2:.3f} sim (± 1 s.e., {n_runs} runs), {theory[-1]:.3f} theory; one generation costs "
+            f"{per_generation:.4f} (theory)")
 
 
 def draw_lambda_curves(ax, *, d=100, T=200, T0=400, sigma0=1.0, generations=GENERATIONS, n_runs=0, seed=0):
@@ -197,7 +198,8 @@ def draw_overparam_chain(ax, *, d=100, T0=50, sigma0=0.0, n_generations=10, n_ru
     finish(ax, xlabel="generation $n$", ylabel=r"$\|\hat w_n - w_0\|^2$",
            title=f"Over-parameterised generators (d={d}, T0={T0}, σ0={sigma0:g})")
     return (f"d={d}, T0={T0}, σ0={sigma0:g}: retention T0/d={T0 / d:.2f} per generation; "
-            f"E(n={n_generations}) = {mean[-1]:.3f} sim, {theory[-1]:.3f} theory")
+            f"E(n={n_generations}) = {mean[-1]:.3f} ± {spread[-1] / 2:.3f} sim (± 1 s.e., {n_runs} runs), "
+            f"{theory[-1]:.3f} theory")
 
 
 @lru_cache(maxsize=32)
