@@ -710,3 +710,18 @@ def test_forgetting_frontier_and_the_band_that_is_forgotten():
 def test_unlearning_functions_validate(call, name, error):
     with pytest.raises(error, match=name):
         call()
+
+
+def test_triplet_plateau_checker_accepts_the_floor_and_rejects_one_term():
+    from course.checks import tails as check
+
+    assert check.triplet_plateau(lambda p, d, k: p[min(d, k):].sum())
+    assert check.triplet_plateau(lambda p, d, k: tl.tail_mass(p, min(d, k, len(p))))
+    for wrong in (lambda p, d, k: p[d:].sum(), lambda p, d, k: p[k:].sum(), lambda p, d, k: p[max(d, k):].sum(),
+                  lambda p, d, k: p[d:].sum() + p[k:].sum()):
+        assert not check.triplet_plateau(wrong)
+    # The checker's answer is the theory's large-T limit (the claim the exercise teaches).
+    p = tl.zipf(2.0, 1000)
+    for d, k in ((30, 500), (500, 30)):
+        floor = tl.capacity_memorizer_error(1e10, p, d, tl.top_k(p, k))
+        assert floor == pytest.approx(p[min(d, k):].sum(), rel=1e-3)
