@@ -1199,7 +1199,7 @@ def sampled_capacity_curve(T_values, p, d, q=None, *, n_runs=1, seed=None):
 
     Parameters
     ----------
-    T_values : array_like
+    T_values : array_like, 1-D
         Training-set sizes, >= 0 (rounded down to whole draws), in any order.
     p : array_like, shape (n_items,)
         Test law.
@@ -1213,9 +1213,11 @@ def sampled_capacity_curve(T_values, p, d, q=None, *, n_runs=1, seed=None):
 
     Returns
     -------
-    ndarray of shape (n_runs,) + shape of ``T_values``
+    ndarray of shape (n_runs, len(T_values))
     """
     T = np.floor(_check_times("T_values", T_values))
+    if T.ndim != 1:
+        raise ValueError(f"T_values must be a 1-D array of training-set sizes, got shape {T.shape}.")
     _check_size("max(T_values), the number of draws per run", T.max(), limit=10**15, why="int64 counts")
     p, q = _check_train_law(p, q)
     d = _check_capacity(d)
@@ -1244,7 +1246,7 @@ def sampled_capacity_curve(T_values, p, d, q=None, *, n_runs=1, seed=None):
         top = np.argpartition(-key, d - 1, axis=1)[:, :d]
         kept_mass = (p_d[top] * (counts[rows, top] > 0)).sum(axis=1)
         out[:, j] = 1.0 - kept_mass
-    return np.clip(out, 0.0, 1.0).reshape((n_runs,) + T.shape)
+    return np.clip(out, 0.0, 1.0)
 
 
 def triplet_terms(T, beta, d, k=None):

@@ -623,6 +623,7 @@ def test_triplet_terms_values():
     (lambda: tl.capacity_memorizer_error(10, [0.5, 0.6], 1), "p", ValueError),
     (lambda: tl.sampled_capacity_curve([10, np.nan], [0.5, 0.5], 1), "T_values", ValueError),
     (lambda: tl.sampled_capacity_curve([10], [0.5, 0.5], -2), "d", ValueError),
+    (lambda: tl.sampled_capacity_curve([[10, 20]], [0.5, 0.5], 1), "T_values", ValueError),
     (lambda: tl.sampled_capacity_curve([10], [0.5, 0.5], 1, n_runs=0), "n_runs", ValueError),
     (lambda: tl.sampled_capacity_curve([10], [0.5, 0.5], 1, seed=-1), "seed", ValueError),
     (lambda: tl.sampled_capacity_curve([10], [0.5, 0.5], 1, n_runs=10**6 + 1), "n_runs", ValueError),
