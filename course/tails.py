@@ -1082,22 +1082,22 @@ def _check_capacity(d):
     return check_int("d", d, low=1, high=10**9)
 
 
-def _at_least(tau, T, q):
-    r""":math:`\Pr[\mathrm{Binomial}(T, q_i) \ge \tau]` for every item, an integer :math:`\tau \ge 1` and real
-    :math:`T \ge 0` (the regularised incomplete beta :math:`I_{q}(\tau, T-\tau+1)`; 0 when :math:`\tau > T + 1`)."""
-    if tau == 1:
+def _at_least(nu, T, q):
+    r""":math:`\Pr[\mathrm{Binomial}(T, q_i) \ge \nu]` for every item, an integer :math:`\nu \ge 1` and real
+    :math:`T \ge 0` (the regularised incomplete beta :math:`I_{q}(\nu, T-\nu+1)`; 0 when :math:`\nu > T + 1`)."""
+    if nu == 1:
         return -np.expm1(T * np.log1p(-q))
-    if tau > T + 1 - 1e-12:
+    if nu > T + 1 - 1e-12:
         return np.zeros_like(q)
-    return betainc(tau, T - tau + 1.0, q)
+    return betainc(nu, T - nu + 1.0, q)
 
 
 def _capacity_stored(T, q, d):
     r"""Probability that each item (``q`` > 0, sorted descending) is in the memory, mean-field threshold.
 
     The memory keeps the ``d`` items with the largest training counts :math:`N_i \sim \mathrm{Binomial}(T, q_i)`.
-    Its deterministic equivalent stores an item when :math:`N_i > \tau`, and with probability :math:`\theta`
-    when :math:`N_i = \tau`, with :math:`\tau, \theta` set so that the expected number stored is ``d``
+    Its deterministic equivalent stores an item when :math:`N_i > \nu`, and with probability :math:`\gamma`
+    when :math:`N_i = \nu`, with :math:`\nu, \gamma` set so that the expected number stored is ``d``
     (``docs/derivations/tails.md#tails-capacity-threshold``). Items far above or below the threshold are
     stored with probability 1 or 0 without evaluating the incomplete beta function (error < 1e-7 each).
     """
@@ -1107,28 +1107,28 @@ def _capacity_stored(T, q, d):
         return seen
     cache = {}
 
-    def window(tau):
-        hi = tau + 10.0 * np.sqrt(tau) + 10.0                  # above: P(N >= tau) = 1 within e^-50
-        lo = tau * np.exp(-1.0) * 1e-7 ** (1.0 / tau)          # below: P(N >= tau) <= (e lam / tau)^tau <= 1e-7
+    def window(nu):
+        hi = nu + 10.0 * np.sqrt(nu) + 10.0                  # above: P(N >= nu) = 1 within e^-50
+        lo = nu * np.exp(-1.0) * 1e-7 ** (1.0 / nu)          # below: P(N >= nu) <= (e lam / nu)^nu <= 1e-7
         # lam is sorted descending: items [0, a) are certain, [a, b) computed, [b, end) impossible.
         return int(np.searchsorted(-lam, -hi, side="right")), int(np.searchsorted(-lam, -lo, side="right"))
 
-    def at_least(tau):
-        if tau not in cache:
-            if tau == 1:
-                cache[tau] = seen
+    def at_least(nu):
+        if nu not in cache:
+            if nu == 1:
+                cache[nu] = seen
             else:
-                a, b = window(tau)
+                a, b = window(nu)
                 out = np.zeros_like(q)
                 out[:a] = 1.0
-                out[a:b] = _at_least(tau, T, q[a:b])
-                cache[tau] = out
-        return cache[tau]
+                out[a:b] = _at_least(nu, T, q[a:b])
+                cache[nu] = out
+        return cache[nu]
 
-    def count(tau):
-        return at_least(tau).sum()
+    def count(nu):
+        return at_least(nu).sum()
 
-    # S(tau) = expected number of items counted at least tau times, decreasing; S(1) > d, S(T + 1) = 0.
+    # S(nu) = expected number of items counted at least nu times, decreasing; S(1) > d, S(T + 1) = 0.
     lo, hi = 1, max(2, int(lam[min(d, lam.size) - 1]) + 1)
     top = int(np.floor(T)) + 1
     while hi < top and count(hi) > d:
@@ -1140,8 +1140,8 @@ def _capacity_stored(T, q, d):
         else:
             hi = mid
     above, at = at_least(lo + 1), at_least(lo)  # lo + 1 == hi
-    theta = (d - above.sum()) / max(at.sum() - above.sum(), 1e-300)
-    return above + theta * (at - above)
+    tie = (d - above.sum()) / max(at.sum() - above.sum(), 1e-300)
+    return above + tie * (at - above)
 
 
 def capacity_memorizer_error(T, p, d, q=None):
@@ -1149,8 +1149,8 @@ def capacity_memorizer_error(T, p, d, q=None):
 
     The memory keeps the ``d`` items seen most often in its training set (ties at random) and errs on every
     other item. With counts :math:`N_i \sim \mathrm{Binomial}(T, q_i)`, it stores item :math:`i` with
-    probability :math:`s_i = \Pr[N_i > \tau] + \theta\Pr[N_i = \tau]`, where the threshold :math:`\tau` and
-    :math:`\theta\in[0,1)` make :math:`\sum_i s_i = d` (or :math:`s_i = 1-(1-q_i)^T` when fewer than ``d`` items
+    probability :math:`s_i = \Pr[N_i > \nu] + \gamma\Pr[N_i = \nu]`, where the threshold :math:`\nu` and
+    :math:`\gamma\in[0,1)` make :math:`\sum_i s_i = d` (or :math:`s_i = 1-(1-q_i)^T` when fewer than ``d`` items
     are expected to be seen), and
 
     .. math:: E(T; d) = \sum_i p_i\,(1 - s_i) \;\to\; R_{\min(d, k)} \quad (T\to\infty,\ q = \text{top-}k(p)).
