@@ -691,8 +691,12 @@ def test_forgetting_frontier_and_the_band_that_is_forgotten():
     wf = recursive.category_survival_probability(np.append(p[:K], 1 - p[:K].sum()), T0, 30)[:, :K]
     assert fresh[30][lam >= 10].min() > 0.998
     assert lam[4] > 10 and wf[30][4] < 0.6 and fresh[30][4] > 0.999
-    depth = np.interp(0.5, wf[30][::-1], np.log(lam[::-1]))  # survival increases with the count
-    assert np.exp(depth) > 2 * T0 * frontier[3]
+    depth = {n: np.exp(np.interp(0.5, wf[n][::-1], np.log(lam[::-1]))) for n in (10, 30)}  # survival rises with lam
+    assert depth[30] > 2 * T0 * frontier[3]
+    # "About linear in n" (0.35 n, the diffusion limit n log(2) / 2) for resampling, "like log n" for fresh inputs:
+    # from n = 10 to 30 the resampling frontier grows 2.7 times (3.99 to 10.82), the fresh-inputs one 1.4 times.
+    assert 2.4 <= depth[30] / depth[10] <= 3.3 and 0.3 <= depth[30] / 30 <= 0.4
+    assert frontier[3] / frontier[2] < 1.5
 
 
 @pytest.mark.parametrize("call, name, error", [
