@@ -22,9 +22,17 @@ dashboard control of notebooks 02-05.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import binom, gamma, zeta
+from scipy.special import betainc, binom, gamma, zeta
 
-from ._validate import check_array, check_choice, check_int, check_probabilities, check_real, make_rng
+from ._validate import (
+    check_array,
+    check_choice,
+    check_generations,
+    check_int,
+    check_probabilities,
+    check_real,
+    make_rng,
+)
 from .controls import Choice, Slider
 
 __all__ = [
@@ -59,6 +67,12 @@ __all__ = [
     "resume_training_size",
     "memorizer_theory",
     "clean_fitted_slope",
+    "capacity_memorizer_error",
+    "sampled_capacity_curve",
+    "triplet_terms",
+    "fresh_inputs_survival",
+    "sampled_fresh_inputs_survival",
+    "forgetting_frontier",
 ]
 
 # Tolerance of "sums to one" per entry, as in course._validate.check_probabilities.
@@ -628,8 +642,7 @@ def _resampling(p, n_generations, T0, n_runs, rng):
 def _fresh_inputs(p, n_generations, T0):
     r"""Exact :math:`M_n = \sum_i p_i[1 - s_i^n]` and :math:`K_n = \sum_i s_i^n`, :math:`s_i = 1-(1-p_i)^{T_0}`."""
     n = np.arange(1, n_generations + 1, dtype=float)[:, None]
-    with np.errstate(divide="ignore"):
-        log_seen = np.log(-np.expm1(T0 * np.log1p(-p)))       # log s_i (-inf if p_i = 0)
+    log_seen = _log_seen(p, T0)                                # log s_i (-inf if p_i = 0)
     with np.errstate(invalid="ignore"):
         lost = -np.expm1(np.where(np.isinf(log_seen), -np.inf, n * log_seen))
     return (1.0 - lost).sum(axis=1), lost @ p
@@ -1058,3 +1071,340 @@ def clean_fitted_slope(beta, *, n_items=10**5, t_max=10**6, num=40):
         raise ValueError(f"t_max={t_max:g} is too large for this law: the error underflows to 0 before it "
                          "(lower t_max or raise n_items).")
     return fit_power_law(T, errors, x_min=t_max / 1e3).exponent
+
+
+# --------------------------------------------------------------------------------------------------
+# A capacity-limited memoriser: the triplet scaling law (the paper's Sec. 5, in the course's model)
+# --------------------------------------------------------------------------------------------------
+
+def _check_capacity(d):
+    """Memory capacity: a whole number of slots, >= 1."""
+    return check_int("d", d, low=1, high=10**9)
+
+
+def _at_least(nu, T, q):
+    r""":math:`\Pr[\mathrm{Binomial}(T, q_i) \ge \nu]` for every item, an integer :math:`\nu \ge 1` and real
+    :math:`T \ge 0` (the regularised incomplete beta :math:`I_{q}(\nu, T-\nu+1)`; 0 when :math:`\nu > T + 1`)."""
+    if nu == 1:
+        return -np.expm1(T * np.log1p(-q))
+    if nu > T + 1 - 1e-12:
+        return np.zeros_like(q)
+    return betainc(nu, T - nu + 1.0, q)
+
+
+def _capacity_stored(T, q, d):
+    r"""Probability that each item (``q`` > 0, sorted descending) is in the memory, mean-field threshold.
+
+    The memory keeps the ``d`` items with the largest training counts :math:`N_i \sim \mathrm{Binomial}(T, q_i)`.
+    Its deterministic equivalent stores an item when :math:`N_i > \nu`, and with probability :math:`\gamma`
+    when :math:`N_i = \nu`, with :math:`\nu, \gamma` set so that the expected number stored is ``d``
+    (``docs/derivations/tails.md#tails-capacity-threshold``). Items far above or below the threshold are
+    stored with probability 1 or 0 without evaluating the incomplete beta function (error < 1e-7 each).
+    """
+    lam = T * q
+    seen = -np.expm1(T * np.log1p(-q))
+    if seen.sum() <= d:                         # every item seen fits: the unlimited memoriser
+        return seen
+    cache = {}
+
+    def window(nu):
+        hi = nu + 10.0 * np.sqrt(nu) + 10.0                  # above: P(N >= nu) = 1 within e^-50
+        lo = nu * np.exp(-1.0) * 1e-7 ** (1.0 / nu)          # below: P(N >= nu) <= (e lam / nu)^nu <= 1e-7
+        # lam is sorted descending: items [0, a) are certain, [a, b) computed, [b, end) impossible.
+        return int(np.searchsorted(-lam, -hi, side="right")), int(np.searchsorted(-lam, -lo, side="right"))
+
+    def at_least(nu):
+        if nu not in cache:
+            if nu == 1:
+                cache[nu] = seen
+            else:
+                a, b = window(nu)
+                out = np.zeros_like(q)
+                out[:a] = 1.0
+                out[a:b] = _at_least(nu, T, q[a:b])
+                cache[nu] = out
+        return cache[nu]
+
+    def count(nu):
+        return at_least(nu).sum()
+
+    # S(nu) = expected number of items counted at least nu times, decreasing; S(1) > d, S(T + 1) = 0.
+    lo, hi = 1, max(2, int(lam[min(d, lam.size) - 1]) + 1)
+    top = int(np.floor(T)) + 1
+    while hi < top and count(hi) > d:
+        lo, hi = hi, min(2 * hi, top)
+    while hi - lo > 1:                          # invariant: S(lo) > d >= S(hi)
+        mid = (lo + hi) // 2
+        if count(mid) > d:
+            lo = mid
+        else:
+            hi = mid
+    above, at = at_least(lo + 1), at_least(lo)  # lo + 1 == hi
+    tie = (d - above.sum()) / max(at.sum() - above.sum(), 1e-300)
+    return above + tie * (at - above)
+
+
+def capacity_memorizer_error(T, p, d, q=None):
+    r"""Deterministic-equivalent test error of a memoriser with ``d`` slots after ``T`` draws from ``q``.
+
+    The memory keeps the ``d`` items seen most often in its training set (ties at random) and errs on every
+    other item. With counts :math:`N_i \sim \mathrm{Binomial}(T, q_i)`, it stores item :math:`i` with
+    probability :math:`s_i = \Pr[N_i > \nu] + \gamma\Pr[N_i = \nu]`, where the threshold :math:`\nu` and
+    :math:`\gamma\in[0,1)` make :math:`\sum_i s_i = d` (or :math:`s_i = 1-(1-q_i)^T` when fewer than ``d`` items
+    are expected to be seen), and
+
+    .. math:: E(T; d) = \sum_i p_i\,(1 - s_i) \;\to\; R_{\min(d, k)} \quad (T\to\infty,\ q = \text{top-}k(p)).
+
+    A mean-field (deterministic) equivalent, derived in the course
+    (``docs/derivations/tails.md#tails-capacity-threshold``): it ignores the fluctuations of the number of items
+    above the threshold; :func:`sampled_capacity_curve` is the simulation. With ``d`` at least the number of
+    items it equals :func:`memorizer_error`.
+
+    Parameters
+    ----------
+    T : float or array_like
+        Numbers of training draws, >= 0.
+    p : array_like, shape (n_items,)
+        Test law.
+    d : int
+        Memory capacity (slots), >= 1.
+    q : array_like, shape (n_items,), optional
+        Training law (default ``p``), e.g. ``top_k(p, k)``.
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``T``.
+    """
+    T_arr = _check_times("T", T)
+    p, q = _check_train_law(p, q)
+    d = _check_capacity(d)
+    drawn = np.flatnonzero(q > 0)
+    drawn = drawn[np.argsort(-q[drawn], kind="stable")]
+    _check_size("the number of T values times the number of items (about 20 evaluations each)",
+                20 * T_arr.size * drawn.size, limit=_MAX_WORK // 20, why="about 10 s of computation")
+    q_d, p_d = q[drawn], p[drawn]
+    out = np.empty(T_arr.size)
+    for j, t in enumerate(T_arr.ravel()):
+        out[j] = 1.0 - p_d @ _capacity_stored(float(t), q_d, d) if t > 0 else 1.0
+    return _as_output(np.clip(out, 0.0, 1.0).reshape(T_arr.shape), T)
+
+
+def sampled_capacity_curve(T_values, p, d, q=None, *, n_runs=1, seed=None):
+    r"""Monte Carlo learning curves of the memoriser with ``d`` slots: ``n_runs`` training streams, all ``T`` at once.
+
+    Each run draws its training set in increments (multinomial counts from ``q``), and after ``T`` draws stores
+    the ``d`` items with the largest counts (ties broken at random, never an unseen item); its test error is the
+    ``p``-mass not stored. Its expectation is close to :func:`capacity_memorizer_error`.
+
+    Parameters
+    ----------
+    T_values : array_like, 1-D
+        Training-set sizes, >= 0 (rounded down to whole draws), in any order.
+    p : array_like, shape (n_items,)
+        Test law.
+    d : int
+        Memory capacity (slots), >= 1.
+    q : array_like, shape (n_items,), optional
+        Training law (default ``p``).
+    n_runs : int
+        Independent training streams, >= 1.
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of shape (n_runs, len(T_values))
+    """
+    T = np.floor(_check_times("T_values", T_values))
+    if T.ndim != 1:
+        raise ValueError(f"T_values must be a 1-D array of training-set sizes, got shape {T.shape}.")
+    _check_size("max(T_values), the number of draws per run", T.max(), limit=10**15, why="int64 counts")
+    p, q = _check_train_law(p, q)
+    d = _check_capacity(d)
+    n_runs = check_int("n_runs", n_runs, low=1, high=10**6)
+    drawn = np.flatnonzero(q > 0)
+    _check_size("n_runs * (number of items drawn)", n_runs * drawn.size)
+    _check_size("n_runs * (number of items drawn) * (number of T values)", n_runs * drawn.size * T.size,
+                limit=_MAX_WORK // 10, why="about 10 s of sampling")
+    rng = make_rng(seed)
+    q_d, p_d = q[drawn] / q[drawn].sum(), p[drawn]
+    counts = np.zeros((n_runs, drawn.size), dtype=np.int64)
+    flat = T.ravel()
+    out = np.empty((n_runs, flat.size))
+    done = 0
+    rows = np.arange(n_runs)[:, None]
+    for j in np.argsort(flat, kind="stable"):
+        step = int(flat[j]) - done
+        if step:
+            counts += rng.multinomial(step, q_d, size=n_runs)
+            done += step
+        if d >= drawn.size:
+            kept = counts > 0
+            out[:, j] = 1.0 - (kept * p_d).sum(axis=1)
+            continue
+        key = counts + rng.random(counts.shape)                     # random tie-break within equal counts
+        top = np.argpartition(-key, d - 1, axis=1)[:, :d]
+        kept_mass = (p_d[top] * (counts[rows, top] > 0)).sum(axis=1)
+        out[:, j] = 1.0 - kept_mass
+    return np.clip(out, 0.0, 1.0)
+
+
+def triplet_terms(T, beta, d, k=None):
+    r"""The three terms of the triplet scaling law for Zipf(:math:`\beta`) data (infinite vocabulary).
+
+    .. math:: E(T, d, k) \asymp \max\{A_\beta T^{-c},\; R_d,\; R_k\}, \qquad c = 1-1/\beta,
+
+    with :math:`A_\beta` from :func:`prefactor` and :math:`R_m` from :func:`plateau`: the data term (the
+    unlimited memoriser on clean data), the capacity term (a memory of :math:`d` slots holds at best the
+    :math:`d` most frequent items) and the tail-cut term (top-:math:`k` data never show the rest). The largest
+    sets the error; the plateau is :math:`R_{\min(d,k)}` (``docs/derivations/tails.md#tails-triplet-law``).
+
+    Parameters
+    ----------
+    T : float
+        Training-set size, > 0.
+    beta : float
+        Zipf exponent, > 1.
+    d : int
+        Memory capacity, >= 1.
+    k : int, optional
+        Top-k cut of the training data, >= 1 (default: no cut, the term is 0).
+
+    Returns
+    -------
+    dict
+        ``{"data": ..., "capacity": ..., "tail cut": ...}``, three floats.
+    """
+    T = check_real("T", T, low=0, low_open=True, high=1e300)
+    beta = _beta(beta)
+    d = _check_capacity(d)
+    tail = 0.0 if k is None else plateau(beta, check_int("k", k, low=1, high=10**12))
+    return {"data": float(prefactor(beta) * T ** -exponent(beta)), "capacity": plateau(beta, d),
+            "tail cut": float(tail)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Un-learning, item by item (the "fresh_inputs" mechanism of :func:`generations`)
+# --------------------------------------------------------------------------------------------------
+
+def _log_seen(p, T0):
+    r""":math:`\log s_i` with :math:`s_i = 1-(1-p_i)^{T_0}`, the probability that one generation's ``T0`` draws hit
+    item :math:`i` (``-inf`` where :math:`p_i = 0`)."""
+    with np.errstate(divide="ignore"):
+        return np.log(-np.expm1(T0 * np.log1p(-p)))
+
+
+def fresh_inputs_survival(p, T0, n_generations, *, n_items=None):
+    r"""Exact probability that each item is still answered right after each generation of fresh inputs.
+
+    Every generation draws ``T0`` fresh inputs from ``p`` and copies its labels from the previous generation
+    (mechanism ``"fresh_inputs"`` of :func:`generations`), so item :math:`i` is right at generation :math:`n`
+    only if every one of the :math:`n` samples contained it:
+
+    .. math:: \Pr[i \text{ known at } n] = s_i^{\,n}, \qquad s_i = 1 - (1-p_i)^{T_0}
+
+    (``docs/derivations/tails.md#tails-unlearning``). An item known at generation 1 is forgotten by generation
+    :math:`n` with probability :math:`1 - s_i^{n-1}`: only the items a generation sees a handful of times.
+
+    Parameters
+    ----------
+    p : array_like, shape (n_items,)
+        The true law.
+    T0 : int
+        Samples per generation, >= 1.
+    n_generations : int
+        Generations, >= 1.
+    n_items : int, optional
+        Return the first ``n_items`` items of ``p`` only (default: all).
+
+    Returns
+    -------
+    ndarray of shape (n_generations + 1, n_items)
+        Row 0 is 1 where ``p > 0`` (generation 0 is the truth).
+    """
+    p = check_probabilities("p", p)
+    T0 = check_int("T0", T0, low=1, high=10**15)
+    n_generations = check_int("n_generations", n_generations, low=1, high=10**5)
+    if n_items is not None:
+        p = p[:check_int("n_items", n_items, low=1, high=p.size)]
+    _check_size("(n_generations + 1) * n_items", (n_generations + 1) * p.size)
+    n = np.arange(n_generations + 1, dtype=float)[:, None]
+    log_seen = _log_seen(p, T0)
+    with np.errstate(invalid="ignore"):
+        known = np.exp(np.where(np.isinf(log_seen), -np.inf, n * log_seen))
+    known[0] = p > 0
+    return known
+
+
+def sampled_fresh_inputs_survival(p, T0, n_generations, *, n_items=None, n_runs=1, seed=None):
+    r"""Simulate the fresh-inputs chain and return, per run, which of the first items each generation knows.
+
+    Each generation draws ``T0`` inputs from ``p`` (multinomial counts of the first ``n_items`` items, the rest
+    lumped together: their joint law is exact) and inherits its labels, so an item is known at generation
+    :math:`n` when every sample so far contained it. The mean over runs estimates
+    :func:`fresh_inputs_survival`.
+
+    Parameters
+    ----------
+    p : array_like, shape (n_items_total,)
+        The true law.
+    T0 : int
+        Samples per generation, >= 1.
+    n_generations : int
+        Generations, >= 1.
+    n_items : int, optional
+        Items followed, the first ``n_items`` of ``p`` (default: all).
+    n_runs : int
+        Independent chains, >= 1.
+    seed : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of bool, shape (n_runs, n_generations + 1, n_items)
+        Row 0 of each run is ``p > 0``.
+    """
+    p = check_probabilities("p", p)
+    T0 = check_int("T0", T0, low=1, high=10**15)
+    n_generations = check_int("n_generations", n_generations, low=1, high=10**5)
+    n_items = p.size if n_items is None else check_int("n_items", n_items, low=1, high=p.size)
+    n_runs = check_int("n_runs", n_runs, low=1, high=10**6)
+    _check_size("n_runs * (n_generations + 1) * (n_items + 1)", n_runs * (n_generations + 1) * (n_items + 1))
+    rng = make_rng(seed)
+    law = np.append(p[:n_items], max(0.0, 1.0 - p[:n_items].sum()))
+    law /= law.sum()
+    hit = rng.multinomial(T0, law, size=(n_runs, n_generations))[..., :n_items] > 0
+    known = np.empty((n_runs, n_generations + 1, n_items), dtype=bool)
+    known[:, 0] = p[:n_items] > 0
+    known[:, 1:] = np.logical_and.accumulate(hit, axis=1)
+    return known
+
+
+def forgetting_frontier(n, T0):
+    r"""The item probability at which an item survives ``n`` generations of fresh inputs with probability 1/2.
+
+    Solves :math:`(1-(1-p)^{T_0})^n = 1/2`:
+
+    .. math:: p_{1/2}(n) = 1 - \left(1 - 2^{-1/n}\right)^{1/T_0}, \qquad
+              T_0\,p_{1/2}(n) \approx -\log\left(1-2^{-1/n}\right) \approx \log\frac{n}{\log 2}
+
+    (``docs/derivations/tails.md#tails-unlearning``): items more frequent than this survive, rarer ones are
+    forgotten. In expected counts per generation, :math:`T_0 p_{1/2}` grows only like :math:`\log n`.
+
+    Parameters
+    ----------
+    n : int or array_like of int
+        Generations, >= 1.
+    T0 : int
+        Samples per generation, >= 1.
+
+    Returns
+    -------
+    float or ndarray, same shape as ``n``
+    """
+    n_arr = check_generations("n", n, high=10**9)
+    if n_arr.size == 0 or np.any(n_arr < 1):
+        raise ValueError(f"n must be >= 1 (a generation after the truth), got {n!r}.")
+    T0 = check_int("T0", T0, low=1, high=10**15)
+    half = -np.expm1(-np.log(2.0) / n_arr)                 # 1 - 2^(-1/n), accurate for large n
+    out = -np.expm1(np.log(half) / T0)                     # 1 - half^(1/T0)
+    return float(out) if out.ndim == 0 else out

@@ -318,3 +318,28 @@ def pi_halving(student, size="quick", seed=0):
     return check_value("pi_halving", student, pi_halving_reference(size, seed), rtol=1e-6,
                        hint="find the smallest π at which the line under the figure reports a ratio of at most "
                             "0.5.")
+
+
+# ------------------------------------------------------------------------------------------------
+# Notebook 03, section 6: a memory of d slots (the triplet scaling law)
+# ------------------------------------------------------------------------------------------------
+
+def triplet_plateau(student):
+    """Check ``triplet_plateau(p, d, k)``: the floor of a memory of ``d`` slots trained on top-``k`` data of ``p``.
+
+    The floor is the mass beyond rank :math:`\\min(d, k)` (:func:`course.tails.tail_mass`; the large-T limit of
+    :func:`course.tails.capacity_memorizer_error`, tested in tests/test_tails.py). Exact, so the tolerance is
+    floating-point. The cases put d below k, k below d, d = k, d beyond the vocabulary and k equal to it (no cut),
+    so R_d alone, R_k alone, the larger of the two and their sum each fail a case.
+    """
+    p2 = tails.zipf(2, 1000)
+    cases = [(p2, 30, 500), (p2, 500, 30), (tails.zipf(1.5, 2000), 100, 100), (tails.zipf(3, 50), 80, 10),
+             (p2, 10, 1000), (tails.zipf(2.5, 300), 1, 299)]
+    cases = [Case({"p": law, "d": d, "k": k},
+                  strict(real(tails.tail_mass(law, min(d, k)), rtol=1e-9, atol=1e-15))) for law, d, k in cases]
+    return check_function("triplet_plateau", watch_inputs(student, ("p",)), cases,
+                          hint="with unlimited data the memory holds the most frequent items it can; which is "
+                               "fewer, the d slots or the k items the data show? The floor is the mass beyond them.")
+
+
+__all__ += ["triplet_plateau"]
