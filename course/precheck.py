@@ -230,7 +230,9 @@ def workshop_check(*, root=None, out=None):
     seconds = time.perf_counter() - start
     if failed:
         fixes = "; ".join(dict.fromkeys(f"{c.name}: {c.fix}" for c in failed))
-        print(f"NOT READY ({seconds:.0f} s): fix {fixes}", file=out)
+        unchecked = "" if any(c.name == "widgets" for c in checks) else " (then run this again: the widgets and " \
+                                                                             "notebooks are checked once the packages import)"
+        print(f"NOT READY ({seconds:.0f} s): fix {fixes}{unchecked}", file=out)
         return 1
     extra = f" (optional: {'; '.join(f'{c.name}: {c.detail}' for c in notes)})" if notes else ""
     print(f"ready: Python, packages, widgets and every notebook's setup work ({seconds:.0f} s){extra}", file=out)

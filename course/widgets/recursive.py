@@ -57,7 +57,7 @@ def draw_gaussian_chain(ax, *, n_samples=20, n_generations=100, ddof=1, n_chains
 
 
 def _gaussian_mean_se(gens, n_samples, ddof, n_chains):
-    """Standard error of the mean of :math:`s_n^2` over ``n_chains`` chains, from the exact variance of
+    r"""Standard error of the mean of :math:`s_n^2` over ``n_chains`` chains, from the exact variance of
     :math:`s_n^2`: :math:`\mathbb E[s_n^4] = ((M-1)(M+1)/(M-\mathrm{ddof})^2)^n` (``σ0 = 1``;
     docs/derivations/recursive.md)."""
     mean = recursive.gaussian_variance_mean(gens, n_samples, ddof=ddof)
