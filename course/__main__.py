@@ -117,7 +117,7 @@ def _check_env(args):
     if args.workshop:
         from . import precheck
 
-        return precheck.workshop_check()
+        return precheck.workshop_check(build_module.ROOT)
     check_environment()
     return 0
 

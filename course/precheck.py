@@ -179,17 +179,17 @@ def _torch_step():
     return Check("torch step", True, f"one training step on the CPU (loss {loss.item():.3f})")
 
 
-def run_checks(*, root=None):
+def run_checks(root):
     """Run every check and return the list of :class:`Check` (see the module's docstring).
 
     Parameters
     ----------
-    root : str or Path, optional
-        The course repository (its ``notebooks/``); default: the clone this package was imported from.
+    root : str or Path
+        The course repository, whose ``notebooks/`` are checked (``course.build.ROOT`` for this clone).
     """
-    from .build import ROOT
-
-    root = Path(ROOT if root is None else root)
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be the path of the course repository, got {type(root).__name__}.")
+    root = Path(root)
     if not root.is_dir():
         raise ValueError(f"root must be a folder (the course repository), got {str(root)!r}.")
     os.environ.setdefault("MPLBACKEND", "Agg")  # draw off screen: no window opens
@@ -205,13 +205,13 @@ def run_checks(*, root=None):
     return checks
 
 
-def workshop_check(*, root=None, out=None):
+def workshop_check(root, *, out=None):
     """Print the pre-check, one line per check, ending in ``ready`` or what to fix; return the exit status.
 
     Parameters
     ----------
-    root : str or Path, optional
-        The course repository; default: the clone this package was imported from.
+    root : str or Path
+        The course repository (``course.build.ROOT`` for this clone).
     out : file-like, optional
         Where to print (default ``sys.stdout``).
 
@@ -222,7 +222,7 @@ def workshop_check(*, root=None, out=None):
     """
     out = sys.stdout if out is None else out
     start = time.perf_counter()
-    checks = run_checks(root=root)
+    checks = run_checks(root)
     for check in checks:
         print(check.line(), file=out)
     failed = [c for c in checks if not c.ok and not c.optional]

@@ -60,10 +60,19 @@ class FrameworkMissing(RuntimeError):
     """reveal.js is not installed and cannot be (no npm): the message names the fix."""
 
 
-def _root():
+def _root(root=None):
+    """The course repository: ``root``, or the clone this package was imported from."""
+    import os
+
     from .build import ROOT
 
-    return ROOT
+    if root is None:
+        return Path(ROOT)
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be the path of the course repository, got {type(root).__name__}.")
+    if not Path(root).is_dir():
+        raise ValueError(f"root must be a folder (the course repository), got {str(root)!r}.")
+    return Path(root)
 
 
 def _need(path, what):
@@ -76,7 +85,7 @@ def _need(path, what):
 # --- the sources, parsed -------------------------------------------------------------------------------------
 def notebook_times(root=None):
     """Nominal minutes of every notebook, ``{"00": 10, ...}``, from the README's course map (their one source)."""
-    readme = _need(Path(root or _root()) / "README.md", "README.md").read_text(encoding="utf-8")
+    readme = _need(_root(root) / "README.md", "README.md").read_text(encoding="utf-8")
     return {m.group(1): int(m.group(2))
             for m in re.finditer(r"^\| (\d\d) \|.*\| (\d+) min \|\s*$", readme, re.MULTILINE)}
 
@@ -90,7 +99,7 @@ def guide_sections(root=None):
     The fields are the guide's bold labels (Objectives, Prerequisites, Time, Key figure or Key figures, Exercises,
     Misconceptions targeted, Discussion, ...), their text joined into one line.
     """
-    guide = _need(Path(root or _root()) / "docs" / "guide.md", "docs/guide.md").read_text(encoding="utf-8")
+    guide = _need(_root(root) / "docs" / "guide.md", "docs/guide.md").read_text(encoding="utf-8")
     sections = {}
     for match in re.finditer(r"^## (\d\d) · (.+?)\n(.*?)(?=^## |\Z)", guide, re.MULTILINE | re.DOTALL):
         fields = {"title": match.group(2).strip()}
@@ -203,7 +212,7 @@ def _cells(line):
 def workshop_plans(root=None):
     """The workshop plans of ``docs/workshops.md`` (every ``## `` section with a "notebooks (nominal minutes)"
     table), parsed: blocks with their slots, notebooks, exercises, and the facilitator notes of each block."""
-    text = _need(Path(root or _root()) / "docs" / "workshops.md", "docs/workshops.md").read_text(encoding="utf-8")
+    text = _need(_root(root) / "docs" / "workshops.md", "docs/workshops.md").read_text(encoding="utf-8")
     plans = []
     for match in re.finditer(r"^## (.+?)\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL):
         body = match.group(2)
@@ -239,15 +248,24 @@ def workshop_plans(root=None):
 
 
 # --- reveal.js -----------------------------------------------------------------------------------------------
-def reveal_dist(root=None, *, install=True):
-    """The ``dist/`` folder of reveal.js in ``docs/node/node_modules``; ``npm ci`` there first if it is missing.
+def reveal_dist(root, *, install=True):
+    """The ``dist/`` folder of reveal.js in ``root/docs/node/node_modules``; ``npm ci`` there first if it is missing
+    (and ``install`` is true).
+
+    Parameters
+    ----------
+    root : str or Path
+        The course repository (``course.build.ROOT`` for this clone).
+    install : bool, default True
+        Run ``npm ci`` in ``docs/node`` when reveal.js is missing and npm is available.
 
     Raises
     ------
     FrameworkMissing
         When reveal.js is not installed and npm is not available (a pip-only installation), or ``npm ci`` fails.
     """
-    node = Path(root or _root()) / "docs" / "node"
+    node = _root(root) / "docs" / "node"
+    install = check_bool("install", install)
     dist = node / "node_modules" / "reveal.js" / "dist"
     if all((dist / name).exists() for name in REVEAL_FILES):
         return dist
@@ -493,7 +511,7 @@ def build_slides(outdir, *, notebooks=None, plans=True, dpi=150, root=None):
     """
     from . import reproduce
 
-    root = Path(root or _root())
+    root = _root(root)
     dpi = check_int("dpi", dpi, low=50, high=600)
     plans = check_bool("plans", plans)
     available = _notebook_paths(root)

@@ -189,7 +189,9 @@ def test_the_pre_check_reports_an_old_python_and_a_missing_setup_cell(tmp_path, 
     [line] = precheck._notebook_setups(tmp_path, torch_ok=True)
     assert not line.ok and "no setup cell" in line.detail
     with pytest.raises(ValueError, match="root"):
-        precheck.run_checks(root=tmp_path / "missing")
+        precheck.run_checks(tmp_path / "missing")
+    with pytest.raises(TypeError, match="root"):
+        precheck.run_checks(3)
 
 
 # --- the key figures' fixes --------------------------------------------------------------------------------------
