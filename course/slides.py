@@ -165,7 +165,8 @@ class Plan:
 
     @property
     def slug(self):
-        return "plan-" + re.sub(r"[^a-z0-9]+", "-", self.title.split(":")[0].lower()).strip("-")
+        name = re.sub(r"\s*\(.*", "", self.title.split(":")[0])  # "Half day (3.5 hours ...)" -> "Half day"
+        return "plan-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _clock(text):
@@ -347,7 +348,7 @@ def _notes(say, watch, timing):
 _STYLE = """<style>
 .reveal .slides section { text-align: left; }
 .reveal h1, .reveal h2 { text-transform: none; }
-.reveal h1 { font-size: 1.6em; } .reveal h2 { font-size: 1.15em; }
+.reveal h1 { font-size: 1.25em; } .reveal h2 { font-size: 1.05em; }
 .reveal ul { font-size: 0.62em; display: block; } .reveal p { font-size: 0.62em; }
 .reveal figure { margin: 0; text-align: center; }
 .reveal figure img { max-height: 64vh; max-width: 100%; margin: 0; }

@@ -13,6 +13,7 @@ error a pip-only learner gets is tested without them.
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -34,7 +35,10 @@ pytestmark = [pytest.mark.xdist_group("slides")]
 
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
-    """Every deck, built once; returns the output folder."""
+    """Every deck, built once; returns the output folder. ``COURSE_SLIDES=DIR`` checks an existing build instead
+    (e.g. after ``make slides``: figures/slides)."""
+    if os.environ.get("COURSE_SLIDES"):
+        return Path(os.environ["COURSE_SLIDES"]).resolve()
     try:
         slides.reveal_dist(ROOT)
     except slides.FrameworkMissing as error:
