@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["MIN_PYTHON", "PACKAGES", "Check", "run_checks", "workshop_check"]
+__all__ = ["MIN_PYTHON", "PACKAGES", "run_checks", "workshop_check"]  # run_checks returns Check records
 
 #: The oldest Python the course supports (``requires-python`` in pyproject.toml).
 MIN_PYTHON = (3, 11)

@@ -215,3 +215,8 @@ def test_bad_arguments_are_refused_naming_them(tmp_path):
         slides.notebook_times(tmp_path / "missing")
     with pytest.raises(TypeError, match="root"):
         slides.workshop_plans(3.5)
+    with pytest.raises(TypeError, match="root"):
+        slides.guide_sections(["docs"])
+    (tmp_path / "plain.ipynb").write_text('{"cells": [{"cell_type": "markdown", "source": "no title"}]}')
+    with pytest.raises(ValueError, match="path"):
+        slides.notebook_objectives(tmp_path / "plain.ipynb")

@@ -192,6 +192,8 @@ def test_the_pre_check_reports_an_old_python_and_a_missing_setup_cell(tmp_path, 
         precheck.run_checks(tmp_path / "missing")
     with pytest.raises(TypeError, match="root"):
         precheck.run_checks(3)
+    with pytest.raises(ValueError, match="root"):
+        precheck.workshop_check(tmp_path / "missing")
 
 
 # --- the key figures' fixes --------------------------------------------------------------------------------------
