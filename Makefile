@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: course test test-matrix setup setup-test browser build bench site figures nbgrader clean
+.PHONY: course test test-matrix setup setup-test browser build bench site figures slides nbgrader clean
 
 # The PyTorch CPU index: the CPU build of torch (about 200 MB), not the default index's CUDA build (several GB).
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
@@ -95,6 +95,14 @@ site: setup-test
 # Every module's key figures as PNG, with a theory-versus-simulation report.
 figures: setup
 	$(PY) -m course reproduce figures
+
+# Offline slide decks (one per notebook, one per workshop plan) into figures/slides/: reveal.js from npm
+# (docs/node, `npm ci` once), copied beside the decks, so they open without a network (figures/slides/index.html).
+slides: setup
+	@test -f docs/node/node_modules/reveal.js/dist/reveal.js || { command -v npm >/dev/null 2>&1 || { \
+	  echo "make slides needs npm once, for reveal.js (apt-get install npm, or https://nodejs.org)"; exit 1; }; \
+	  cd docs/node && npm ci --no-audit --no-fund --loglevel=error; }
+	$(PY) -m course slides figures/slides
 
 # nbgrader for instructors, in the course's environment (its pins agree with requirements.txt).
 nbgrader: setup

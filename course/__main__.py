@@ -6,9 +6,11 @@ build [NB...]        write nbgrader metadata into solutions/ and regenerate note
                      ones); a learner's edited notebook is never overwritten (``--force`` moves it to
                      notebooks/my-edits/ first); ``--check [--strict]``: exit 1 when anything is out of date
 execute PATH...      execute solution notebooks in place (outputs kept, widget state not stored)
-check-env            print versions, thread settings and whether widgets can render
+check-env            print versions, thread settings and whether widgets can render (``--workshop``: a
+                     participant's pre-check that ends in one line, ready or what to fix)
 bench [ARGS]         run the benchmark (benchmarks/bench.py; ``bench --help`` for its options)
 reproduce OUTDIR     redraw every topic's key figures (PNG, SVG or PDF) with a theory-vs-simulation report
+slides OUTDIR        write offline HTML slide decks (one per notebook, one per workshop plan) with speaker notes
 lab DIR NB...        lay out an nbgrader course folder whose assignment is the given notebooks (``--graded``
                      for a graded lab; never overwrites a file the instructor edited)
 points [NB...]       print the points of each notebook's graded exercises (a Markdown table)
@@ -111,6 +113,31 @@ def _reproduce(args):
     return 1 if failed else 0
 
 
+def _check_env(args):
+    if args.workshop:
+        from . import precheck
+
+        return precheck.workshop_check(build_module.ROOT)
+    check_environment()
+    return 0
+
+
+def _slides(args):
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figure files only; no window
+    from . import slides
+
+    try:
+        written = slides.build_slides(args.outdir, notebooks=args.notebook, plans=not args.no_plans, dpi=args.dpi)
+    except slides.FrameworkMissing as error:
+        print(f"python -m course slides: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} deck(s) in {args.outdir}: open {Path(args.outdir) / 'index.html'} in a browser "
+          f"(no network needed; press S for the speaker notes).")
+    return 0
+
+
 def _execute(args):
     for path in args.paths:
         seconds = build_module.execute(path)
@@ -155,8 +182,15 @@ def main(argv=None):
     execute_parser = commands.add_parser("execute", help="execute solution notebooks in place")
     execute_parser.add_argument("paths", nargs="+", help="notebooks to execute, e.g. solutions/01_*.ipynb")
     execute_parser.set_defaults(func=_execute)
-    env_parser = commands.add_parser("check-env", help="print versions, threads and widget support")
-    env_parser.set_defaults(func=lambda args: check_environment() and 0)
+    env_parser = commands.add_parser(
+        "check-env", help="print versions, threads and widget support (--workshop: a participant's pre-check)",
+        description="Print versions, thread settings and whether widgets can render. With --workshop: the "
+                    "participant's pre-check before a workshop (under a minute): the interpreter, the packages, "
+                    "every dashboard and a tiny run of every notebook's setup, ending in one line, ready or what to "
+                    "fix; exit status 1 when something must be fixed.")
+    env_parser.add_argument("--workshop", action="store_true",
+                            help="the workshop pre-check (docs/workshops.md): ends in `ready` or what to fix")
+    env_parser.set_defaults(func=_check_env)
     bench_parser = commands.add_parser("bench", help="time every notebook and widget (see benchmarks/)")
     bench_parser.add_argument("bench_args", nargs="*", help="options of benchmarks/bench.py (see bench --help)")
     bench_parser.set_defaults(func=_bench)
@@ -176,6 +210,19 @@ def main(argv=None):
     reproduce_parser.add_argument("--height", type=float, default=None, metavar="INCHES",
                                   help="figure height in inches (default: the course's size)")
     reproduce_parser.set_defaults(func=_reproduce)
+    slides_parser = commands.add_parser(
+        "slides", help="write offline HTML slide decks (one per notebook and one per workshop plan)",
+        description="Write one reveal.js slide deck per notebook and one per workshop plan (docs/workshops.md) into "
+                    "OUTDIR, from the course's key figures (as `reproduce` draws them, each with its text "
+                    "alternative), the notebooks' objectives and the guide's misconceptions and discussion questions, "
+                    "with speaker notes (what to say, the misconception to watch for, the timing). reveal.js is copied "
+                    "beside the decks from docs/node (npm), so they work without a network.")
+    slides_parser.add_argument("outdir", metavar="OUTDIR", help="folder to write (created if missing)")
+    slides_parser.add_argument("--notebook", action="append", metavar="NN",
+                               help="only this notebook's deck, e.g. 01 (repeatable; default: all)")
+    slides_parser.add_argument("--no-plans", action="store_true", help="no decks for the workshop plans")
+    slides_parser.add_argument("--dpi", type=int, default=150, help="resolution of the figures (default 150)")
+    slides_parser.set_defaults(func=_slides)
     lab_parser = commands.add_parser(
         "lab", help="lay out an nbgrader course folder for a lab", description=(
             "Write DIR/nbgrader_config.py and DIR/source/ASSIGNMENT/ with the nbgrader source of the given "

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["key_figures", "agreement", "reproduce", "FORMATS", "EXTRA_FIGURES"]
+__all__ = ["key_figures", "agreement", "describe", "reproduce", "FORMATS", "EXTRA_FIGURES"]
 
 def _needs_torch(draw):
     draw.requires = "torch"
@@ -152,6 +152,44 @@ def agreement(ax):
     return rows
 
 
+def describe(ax, state=""):
+    """A text alternative for a drawn figure, from the figure itself: its title, its axes (and their scales), the
+    labelled series of its legend, and the drawing function's state line.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The drawn Axes.
+    state : str, optional
+        The state line the drawing function returned (the figure's numbers, in words).
+
+    Returns
+    -------
+    str
+        One paragraph, e.g. "Title. y (log scale) against x. Series: a; b. State line."
+    """
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+    if not isinstance(state, str):
+        raise TypeError(f"state must be a string, got {type(state).__name__}.")
+
+    def axis(label, scale):
+        return (label or "unlabelled axis") + (" (log scale)" if scale == "log" else "")
+
+    legend = ax.get_legend()
+    labels = ([text.get_text() for text in legend.get_texts()] if legend is not None
+              else [label for label in ax.get_legend_handles_labels()[1] if not label.startswith("_")])
+    parts = [ax.get_title() or "Untitled figure",
+             f"{axis(ax.get_ylabel(), ax.get_yscale())} against {axis(ax.get_xlabel(), ax.get_xscale())}"]
+    if labels:
+        parts.append("Series: " + "; ".join(labels))
+    if state:
+        parts.append(state)
+    return ". ".join(part.rstrip(". ") for part in parts) + "."
+
+
 def _check_outdir(outdir):
     outdir = Path(outdir)
     try:
@@ -176,19 +214,21 @@ def _outside_legend(ax):
     legend.set_bbox_to_anchor((1.02, 1.0), transform=ax.transAxes)
 
 
-def reproduce(outdir, *, topics=None, dpi=200, fmt="png", width=None, height=None):
+def reproduce(outdir, *, topics=None, dpi=200, fmt="png", width=None, height=None, only=None):
     """Draw every key figure into ``outdir/<topic>-<name>.<fmt>`` and write ``outdir/report.md``.
 
     Figures are slide-ready: the legend sits to the right of the data, never on it; ``fmt`` "svg" and "pdf" are
     vector files (``dpi`` then only affects embedded images). ``width`` and ``height`` (inches) override the
-    course's figure size. A figure whose drawing fails is reported (with the error) and the others still run; a
-    figure that needs PyTorch where it is not installed is reported as skipped.
+    course's figure size. ``only`` (a list of ``(topic, name)`` pairs) draws only those figures. A figure whose
+    drawing fails is reported (with the error) and the others still run; a figure that needs PyTorch where it is
+    not installed is reported as skipped.
 
     Returns
     -------
     list of dict
         One record per figure: ``topic``, ``name``, ``file``, ``state``, ``seconds``, ``agreement``,
-        ``error`` (``None`` when it drew), ``skipped`` (a reason, or ``None``).
+        ``error`` (``None`` when it drew), ``skipped`` (a reason, or ``None``), ``title`` and ``alt`` (the
+        figure's text alternative, :func:`describe`).
 
     Raises
     ------
@@ -209,12 +249,18 @@ def reproduce(outdir, *, topics=None, dpi=200, fmt="png", width=None, height=Non
                                   or not 1 <= value <= 30):
             raise ValueError(f"{name} must be a size in inches between 1 and 30, got {value!r}.")
     figures = key_figures(topics)
+    if only is not None:
+        wanted = {tuple(pair) for pair in only}
+        unknown = wanted - {(topic, name) for topic, name, _ in figures}
+        if unknown:
+            raise ValueError(f"only must name key figures of the chosen topics, got unknown {sorted(unknown)}.")
+        figures = [figure for figure in figures if figure[:2] in wanted]
     outdir = _check_outdir(outdir)
     records = []
     for topic, name, draw in figures:
         start = time.perf_counter()
         record = {"topic": topic, "name": name, "file": outdir / f"{topic}-{name}.{fmt}", "state": "",
-                  "agreement": [], "error": None, "skipped": None}
+                  "agreement": [], "error": None, "skipped": None, "title": "", "alt": ""}
         missing = _missing_requirement(draw)
         if missing:
             record["skipped"] = missing
@@ -226,6 +272,7 @@ def reproduce(outdir, *, topics=None, dpi=200, fmt="png", width=None, height=Non
             record["state"] = str(draw(ax))
             record["agreement"] = agreement(ax)
             _outside_legend(ax)
+            record["title"], record["alt"] = ax.get_title(), describe(ax, record["state"])
             fig.savefig(record["file"], dpi=dpi, bbox_inches="tight", format=fmt)
         except Exception as error:  # report it and go on with the other figures
             record["error"] = f"{type(error).__name__}: {error}"
@@ -251,7 +298,7 @@ def _report(records):
         if r["error"]:
             lines += [f"**FAILED**: {r['error']}", ""]
             continue
-        lines += [f"![{r['name']}]({r['file'].name})", "", f"State: `{r['state']}` ({r['seconds']:.1f} s)", ""]
+        lines += [f"![{r['alt'] or r['name']}]({r['file'].name})", "", f"State: `{r['state']}` ({r['seconds']:.1f} s)", ""]
         if r["agreement"]:
             lines += ["| curve | points | median gap | max gap |", "|---|---|---|---|"]
             lines += [f"| {a['label']} | {a['points']} | {a['median_gap']:.1%} | {a['max_gap']:.1%} |"

@@ -152,12 +152,18 @@ def draw_miniature(ax, result):
     for name, x, y in zip(FILTERS, p_star, acc, strict=True):
         ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7)
     # Measured levels of the other training sets: solid or dotted lines (dashed lines are theory in this course).
-    ax.axhline(result.generator, color=COLORS[1], lw=1.2, label=f"generator ({result.generator:.3f})")
+    # Two levels can coincide (the self best-of-K student often lands exactly on its generator): each level
+    # carries its own marker at its own places along the width, so that neither hides the other.
     clean = result.table["clean labels"]["accuracy"]
-    ax.axhline(clean, color=COLORS[2], lw=1, label="student on clean labels")
-    ax.axhline(result.table["oracle best-of-k"]["accuracy"], color=COLORS[3], lw=1, label="student, oracle best-of-K")
-    ax.axhline(result.table["self best-of-k (likelihood)"]["accuracy"], color=COLORS[4], ls=":", lw=1.2,
-               label="student, self best-of-K")
+    levels = ((result.generator, COLORS[1], "-", "s", "generator"),
+              (clean, COLORS[2], "-", "^", "student on clean labels"),
+              (result.table["oracle best-of-k"]["accuracy"], COLORS[3], "-", "D", "student, oracle best-of-K"),
+              (result.table["self best-of-k (likelihood)"]["accuracy"], COLORS[4], ":", "v", "student, self best-of-K"))
+    across = np.linspace(0, 1, 4 * len(levels) + 1)
+    for slot, (level, color, ls, marker, label) in enumerate(levels):
+        ax.plot(across, np.full(across.size, level), transform=ax.get_yaxis_transform(), color=color, ls=ls,
+                lw=1.2 if ls == ":" or slot == 0 else 1, marker=marker, ms=5, markevery=(slot + 1, len(levels)),
+                label=f"{label} ({level:.3f})")
     ax.set_ylim(min(acc.min(), result.generator) - 0.01, clean + 0.06)  # room for the legend above the levels
     finish(ax, xlabel="measured breakdown point $\\hat p^\\star$", ylabel="student test accuracy",
            title=f"PyTorch miniature ({result.size}, seed {result.seed})")

@@ -214,9 +214,47 @@ def _quick_experiment():
     return run_experiment("quick")  # cached: the first call trains (tens of seconds)
 
 
+def _key_error_rate(ax):
+    """Key figure: the error rate of every workflow over generations (top-p 1), titled for a slide."""
+    state = draw_metric(ax, _quick_experiment(), "invalid")
+    ax.set_title("Quality: the error rate of each workflow (top-p 1)")
+    return state
+
+
+def _key_generated_zipf(ax):
+    """Key figure: the Zipf plot of the real text and of the text generations 0, 1 and 3 wrote (replace, top-p 0.8)."""
+    ex = _quick_experiment()
+    top_p = min(ex.config.cure_top_ps)
+    state = draw_zipf_generations(ax, ex, "replace", top_p, generations=(0, 1, 2, 4))
+    ax.set_title(f"Replace, top-p {top_p:g}: the tail of the generated text vanishes")
+    return state
+
+
+def _key_kl_scaling(ax):
+    """Key figure: KL against the number of training sentences for real text, the generator's text and its top-p
+    text, with the generator's own KL as the floor (the left panel of :func:`draw_scaling`, on one Axes)."""
+    s = _quick_experiment().scaling
+    n = s["n_sentences"]
+    sources = (("real", "real text", COLORS[0], "o"), ("synthetic", "generator's text, top-p 1", COLORS[3], "s"),
+               ("synthetic top-p", f"generator's text, top-p {s['synthetic_top_p']:g}", COLORS[4], "D"))
+    for key, label, color, marker in sources:
+        ax.plot(n, s[key]["kl"], marker=marker, color=color, label=label)
+    ax.axhline(s["generator"]["kl"], ls="--", color=COLORS[3], lw=1,
+               label=f"floor: the generator's KL (T0={s['T0']:,})")
+    finish(ax, xlabel="training sentences", ylabel=METRICS["kl"], loglog=True,
+           title="KL against training size: a generator's text stops at its floor")
+    ax.minorticks_off()
+    ax.set_xticks(n, [f"{int(v):,}" for v in n], fontsize=8)
+    real, syn = s["real"]["kl"], s["synthetic"]["kl"]
+    return (f"{n[0]:,} -> {n[-1]:,} sentences: real KL {real[0]:.3g} -> {real[-1]:.3g}; generator's text KL "
+            f"{syn[0]:.3g} -> {syn[-1]:.3g} (floor {s['generator']['kl']:.3g})")
+
+
 # The module's key figures for `python -m course reproduce`: (name, draw(ax)).
 KEY_FIGURES = [
     ("language_zipf", lambda ax: draw_language(ax, _quick_experiment())),
-    ("error_rate_by_workflow", lambda ax: draw_metric(ax, _quick_experiment(), "invalid")),
+    ("error_rate_by_workflow", _key_error_rate),
     ("accumulate_bounded_only_if_unbiased", lambda ax: draw_accumulate(ax, _quick_experiment())),
+    ("generated_text_zipf", _key_generated_zipf),
+    ("kl_against_training_size", _key_kl_scaling),
 ]

@@ -36,8 +36,14 @@ def draw_gaussian_chain(ax, *, n_samples=20, n_generations=100, ddof=1, n_chains
     _, variances = recursive.gaussian_chain(n_generations, n_samples, ddof=ddof, n_chains=n_chains, seed=seed)
     gens = np.arange(n_generations + 1)
     shown = gens[:: max(1, n_generations // 20)]
-    theory_vs_simulation(ax, shown, variances[:, shown].mean(axis=0),
-                         recursive.gaussian_variance_mean(gens, n_samples, ddof=ddof), x_theory=gens,
+    mean_theory = recursive.gaussian_variance_mean(gens, n_samples, ddof=ddof)
+    se = _gaussian_mean_se(gens, n_samples, ddof, n_chains)
+    typical = recursive.gaussian_variance_typical(gens, n_samples, ddof=ddof)
+    # Where the simulated mean may scatter: ±2 standard errors of a mean over n_chains chains, from theory (the
+    # band's floor is kept on the log axis at the typical value's bottom, where mean - 2 SE is not positive).
+    ax.fill_between(gens, np.maximum(mean_theory - 2 * se, typical.min() / 2), mean_theory + 2 * se,
+                    color=COLORS[0], alpha=0.15, lw=0, label=f"mean ± 2 SE ({n_chains} chains, theory)")
+    theory_vs_simulation(ax, shown, variances[:, shown].mean(axis=0), mean_theory, x_theory=gens,
                          label=r"mean $\mathbb{E}[s_n^2]$", color=COLORS[0])
     theory_vs_simulation(ax, shown, np.median(variances[:, shown], axis=0),
                          recursive.gaussian_variance_typical(gens, n_samples, ddof=ddof), x_theory=gens,
@@ -46,12 +52,17 @@ def draw_gaussian_chain(ax, *, n_samples=20, n_generations=100, ddof=1, n_chains
            title=f"Gaussian refitted on M={n_samples} samples (ddof={ddof})")
     _integer_axis(ax.xaxis)
     median = np.median(variances[:, -1])
-    # Standard error of the simulated mean from the exact variance of s_n^2 (docs/derivations/recursive.md).
-    mean_theory = float(recursive.gaussian_variance_mean(n_generations, n_samples, ddof=ddof))
-    second = ((n_samples - 1) * (n_samples + 1) / (n_samples - ddof) ** 2) ** n_generations
-    se = np.sqrt(max(second - mean_theory**2, 0.0) / n_chains)
     return (f"M={n_samples}, ddof={ddof}: at n={n_generations} mean s²={variances[:, -1].mean():.3g} "
-            f"(SE {se:.2g}; theory {mean_theory:.3g}), median s²={median:.3g}")
+            f"(SE {se[-1]:.2g}; theory {mean_theory[-1]:.3g}), median s²={median:.3g}")
+
+
+def _gaussian_mean_se(gens, n_samples, ddof, n_chains):
+    r"""Standard error of the mean of :math:`s_n^2` over ``n_chains`` chains, from the exact variance of
+    :math:`s_n^2`: :math:`\mathbb E[s_n^4] = ((M-1)(M+1)/(M-\mathrm{ddof})^2)^n` (``σ0 = 1``;
+    docs/derivations/recursive.md)."""
+    mean = recursive.gaussian_variance_mean(gens, n_samples, ddof=ddof)
+    second = ((n_samples - 1) * (n_samples + 1) / (n_samples - ddof) ** 2) ** np.asarray(gens, dtype=float)
+    return np.sqrt(np.maximum(second - mean**2, 0.0) / n_chains)
 
 
 def draw_categorical_chain(ax, *, n_samples=50, n_generations=50, n_categories=20, n_chains=300, seed=0):
