@@ -163,3 +163,18 @@ def test_build_grading_and_plot_helpers_reject_bad_arguments(tmp_path):
         plots.marker_for("not a colour")
     with pytest.raises(ValueError, match="nrows"):
         plots.new_figure(10**12)
+
+
+# --- the import rule (CONTRIBUTING, "The shape of a topic") -------------------------------------------------------
+@pytest.mark.parametrize("path", sorted((ROOT / "course" / "checks").glob("*.py")), ids=lambda p: p.name)
+def test_checkers_never_import_the_widgets(path):
+    """A checker computes its reference with the science (and torch) modules, never with course.widgets."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            module = ("." * node.level) + (node.module or "")
+            names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        assert not any("widgets" in name for name in names), (path.name, names)

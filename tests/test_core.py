@@ -242,23 +242,18 @@ def test_require_torch_says_in_one_line_how_to_get_it():
 def test_every_module_outside_the_torch_layer_imports_without_torch_and_its_declared_parts_say_so():
     """course/_tags.py is the one declaration: what it does not declare as needing PyTorch must work without it.
 
-    With torch blocked, every module outside the ``torch`` layer imports, every ``torch`` module stops with the
-    one-line install message, and each function declared in NEEDS_TORCH stops with it too when called (not with
-    a NameError or a bare traceback).
+    With torch blocked, every module outside the ``torch`` layer imports, and a function declared in NEEDS_TORCH
+    stops with the one-line install message when called (not with a NameError or a bare traceback). That every
+    ``torch``-layer module stops with that message on import is tests/test_first_hour.py's.
     """
     import subprocess
     import sys
 
     outside = sorted(name for name, kind in _tags.modules().items() if kind != "torch")
-    torch_layer = sorted(name for name, kind in _tags.modules().items() if kind == "torch")
     assert {"course.lm", "course.widgets.lm", "course.checks.lm"} <= set(outside)
     code = _BLOCK_TORCH + (
         "import importlib, course\n"
         f"for name in {outside!r}:\n    importlib.import_module(name)\n"
-        f"for name in {torch_layer!r}:\n"
-        "    try:\n        importlib.import_module(name)\n    except ModuleNotFoundError as e:\n"
-        "        assert 'needs PyTorch' in str(e), (name, e)\n"
-        "    else:\n        raise AssertionError(f'{name} imported without torch: is it in the torch layer?')\n"
         "import course.checks.lm as c, course.widgets.lm as w\n"
         "for call in (c.half_tail_top_p_reference, lambda: w.lm_dashboard()):\n"
         "    try:\n        call()\n    except ModuleNotFoundError as e:\n"

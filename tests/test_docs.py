@@ -221,3 +221,41 @@ def test_citations_of_docs_resolve_inside_the_repository(path):
                       if not _quoted_alone(text, match)})
     assert not broken, f"{path.relative_to(ROOT)} cites anchors that do not resolve: {broken}"
     assert not outside, f"{path.relative_to(ROOT)} cites material outside the repository: {outside}"
+
+
+# --- one source for notebook times: the README's course map ----------------------------------------------------
+def test_notebook_times_equal_the_readme_course_map():
+    """Every notebook's header, notebook 00's table and the instructor guide quote the README's time."""
+    readme = (ROOT / "README.md").read_text()
+    times = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\d\d) \|.*\| (\d+) min \|\s*$", readme, re.MULTILINE)}
+    solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
+    assert sorted(times) == [path.name[:2] for path in solutions]
+    start = nbformat.read(ROOT / "solutions" / "00_start_here.ipynb", as_version=4)
+    table = "\n".join(c.source for c in start.cells if c.cell_type == "markdown")
+    guide = (ROOT / "docs" / "guide.md").read_text()
+    for path in solutions:
+        number = path.name[:2]
+        header = next(c.source for c in nbformat.read(path, as_version=4).cells
+                      if c.cell_type == "markdown" and c.source.startswith("# "))
+        quoted = re.search(r"\*\*Time:\*\* (?:about )?(\d+) minutes", header)
+        assert quoted and int(quoted.group(1)) == times[number], (path.name, times[number])
+        row = re.search(rf"^\| {number} [^|]*\|[^|]*\| (\d+) min \|", table, re.MULTILINE)
+        assert row and int(row.group(1)) == times[number], number
+        section = re.search(rf"^## {number} ·.*?\*\*Time\.\*\* (\d+) minutes", guide, re.MULTILINE | re.DOTALL)
+        assert section and int(section.group(1)) == times[number], ("guide", number)
+
+
+# Citations of the course's own material in a topic's code and tests: never a maintainers' brief, a folder outside
+# the repository, or a section sign other than a paper's ("Dohmatob et al. (2024, §4)").
+_TOPIC_FILES = sorted({*ROOT.glob("course/*.py"), *ROOT.glob("course/widgets/*.py"), *ROOT.glob("course/checks/*.py"),
+                       *(ROOT / "tests" / f"test_{path.stem}.py" for path in ROOT.glob("course/[a-z]*.py"))})
+_NOT_A_PAPER_SECTION = re.compile(r"(?<!\d{4}, )§")
+
+
+@pytest.mark.parametrize("path", [p for p in _TOPIC_FILES if p.exists()], ids=lambda p: str(p.relative_to(ROOT)))
+def test_topic_code_cites_nothing_outside_the_repository(path):
+    text = path.read_text(encoding="utf-8")
+    for bad in ("brief", "../shared", "shared/science"):
+        assert bad not in text, (path.name, bad)
+    assert not _NOT_A_PAPER_SECTION.search(text), (path.name, "a § that cites no paper")
+
