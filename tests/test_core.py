@@ -276,6 +276,14 @@ def test_the_declarations_cover_every_module_and_name_real_functions():
         path = ROOT / (module.replace(".", "/") + ".py")
         defined = {node.name for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)}
         assert names <= defined, (module, names - defined)
+    science = sorted(name for name, kind in declared.items() if kind == "science")
+    assert "course.lm" in science  # the capstone's numpy half
+    missing = [name for name in science if not (ROOT / "tests" / f"test_{name.removeprefix('course.')}.py").exists()]
+    assert not missing, f"science modules without their tests/test_<topic>.py (the SIMD-off matrix runs it): {missing}"
+    from .conftest import SCIENCE_FILES, TORCH_MODULES
+
+    assert {f"test_{name.removeprefix('course.')}.py" for name in science} == SCIENCE_FILES
+    assert {"course.lm_net", "course.nets"} <= TORCH_MODULES and "course.widgets.lm" not in TORCH_MODULES
     with pytest.raises(ValueError, match="LAYERS"):
         _tags.layer("course.not_a_module")
     with pytest.raises(ValueError, match="module must be"):
