@@ -107,7 +107,11 @@ def pytest_sessionstart(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run when a test left a file in the repository (measurements belong in tmp_path or test-artifacts/)."""
+    """Fail the run (in CI; say so elsewhere) when a file of the repository changed while the tests ran.
+
+    Measurements belong in tmp_path or test-artifacts/ (ignored by git): ``git status`` must be the same after
+    ``make test`` as before it.
+    """
     before = getattr(session.config, "_repository_before", None)
     if before is None or not _is_controller(session.config):
         return
@@ -115,7 +119,8 @@ def pytest_sessionfinish(session, exitstatus):
     written = sorted(after - before)
     if written:
         session.config._repository_written = written
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if os.environ.get("CI"):  # elsewhere a maintainer may be editing files while the tests run: a warning
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def _no_torch_note():
@@ -132,8 +137,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_line(_no_torch_note())
     written = getattr(config, "_repository_written", None) or []
     if written:
-        terminalreporter.write_line("FAILED: tests wrote into the repository (use tmp_path or test-artifacts/): "
-                                    + ", ".join(line[3:] for line in written), red=True)
+        terminalreporter.write_line(("FAILED" if os.environ.get("CI") else "WARNING")
+                                    + ": files of the repository changed during the run (tests must write into "
+                                    "tmp_path or test-artifacts/): " + ", ".join(line[3:] for line in written),
+                                    red=True)
 
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
