@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: course test test-matrix setup setup-test browser build bench site figures slides nbgrader clean
+.PHONY: course test test-matrix test-notorch check setup setup-test browser build bench site figures slides nbgrader clean
 
 # The PyTorch CPU index: the CPU build of torch (about 200 MB), not the default index's CUDA build (several GB).
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
@@ -32,6 +32,7 @@ test: setup-test browser
 	$(PY) -m course build --check $(if $(CI),--strict)
 	$(PY) -m pytest -n 2 --dist loadgroup tests; $(OK_IF_NONE)
 	$(MAKE) --no-print-directory test-matrix
+	$(MAKE) --no-print-directory test-notorch
 
 test-matrix: setup-test
 	@native=$$($(PY) -c "import torch; print(torch.backends.cpu.get_cpu_capability())" 2>/dev/null || echo none); \
@@ -43,6 +44,34 @@ test-matrix: setup-test
 	@features=$$($(PY) -c "from numpy._core._multiarray_umath import __cpu_dispatch__ as d; print(' '.join(d))"); \
 	echo "== numpy science tests with NPY_DISABLE_CPU_FEATURES='$$features'"; \
 	NPY_DISABLE_CPU_FEATURES="$$features" $(PYTEST_MATRIX) "science and not browser and not notebooks" tests; $(OK_IF_NONE)
+
+# Without PyTorch (issue 24; torch is optional): a second environment with every package of $(VENV) but torch, the
+# same pins (links to $(VENV)'s site-packages, made in a second under test-artifacts/), where the whole suite must
+# collect (the files that import torch are left out, saying so), and the tests of the torch boundary run with their
+# torch parts skipped: the declarations (course/_tags.py), every checker, every dashboard and key figure.
+NOTORCH := test-artifacts/venv-notorch
+NOTORCH_TESTS := tests/test_core.py tests/test_checks.py tests/test_reproduce.py
+
+test-notorch: setup-test
+	@rm -rf $(NOTORCH) && base=$$($(PY) -c "import sys; print(sys._base_executable)") && \
+	  "$$base" -m venv --without-pip $(NOTORCH) && \
+	  src=$$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") && \
+	  dst=$$($(NOTORCH)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") && \
+	  for entry in "$$src"/*; do case "$${entry##*/}" in torch|torch-*|torchgen|functorch|nvidia*|triton*) ;; \
+	    *) ln -s "$$entry" "$$dst/";; esac; done
+	@echo "== the suite without PyTorch ($(NOTORCH))"
+	$(NOTORCH)/bin/python -c "import importlib.util as u, sys; sys.exit(u.find_spec('torch') is not None)"
+	$(NOTORCH)/bin/python -m pytest -q -p no:cacheprovider --collect-only tests >/dev/null
+	$(NOTORCH)/bin/python -m pytest -n 2 -q -p no:cacheprovider -m "not browser and not notebooks" $(NOTORCH_TESTS)
+
+# A maintainer's inner loop (aimed at under 2 minutes on 2 cores): lint, the learner notebooks in sync, and the
+# numpy tests of the science modules (their files come from course/_tags.py's declarations: only those files are
+# collected). `make test` runs everything.
+check: setup-test
+	$(PY) -m ruff check --no-cache course tests solutions notebooks
+	$(PY) -m course build --check
+	$(PY) -m pytest -n 2 -q -p no:cacheprovider -x -m "not slow and not torch" \
+	  $$($(PY) -c "from tests.conftest import ROOT, SCIENCE_FILES; print(*sorted(f'tests/{f}' for f in SCIENCE_FILES if (ROOT / 'tests' / f).exists()))")
 
 setup: $(VENV)/.installed
 setup-test: $(VENV)/.installed-test

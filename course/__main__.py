@@ -109,7 +109,10 @@ def _reproduce(args):
                   f"skipped: {record['skipped']}" if record["skipped"] else record["state"])
         print(f"{record['topic']}-{record['name']}: {status}")
     failed = sum(1 for record in records if record["error"])
-    print(f"{len(records)} figure(s) and report.md written to {args.outdir}" + (f"; {failed} FAILED." if failed else "."))
+    skipped = sum(1 for record in records if record["skipped"])
+    print(f"{len(records) - skipped} figure(s) and report.md written to {args.outdir}"
+          + (f"; {skipped} skipped (they need PyTorch, which is not installed)" if skipped else "")
+          + (f"; {failed} FAILED." if failed else "."))
     return 1 if failed else 0
 
 

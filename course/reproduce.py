@@ -13,7 +13,9 @@ A module ``course/widgets/<topic>.py`` takes part by defining a module-level lis
 where ``draw(ax)`` draws one figure on a fresh matplotlib Axes (usually one of the module's ``draw_*``
 functions, whose keyword arguments all have defaults, or a ``functools.partial`` of one) and returns its
 one-line state string. Figures drawn from a PyTorch experiment (notebooks 05 and 09) are listed here, in
-:data:`EXTRA_FIGURES`, and skipped where PyTorch is not installed. Agreement is measured from the data the
+:data:`EXTRA_FIGURES`. A figure that needs PyTorch by ``course/_tags.py``'s declaration (those of
+``EXTRA_FIGURES``, every figure of ``course/widgets/lm.py``) is skipped, saying so, where PyTorch is not
+installed: every numpy figure is still written. Agreement is measured from the data the
 figure drew, never from its legend: every simulation recorded on the Axes (``plots.series``: what
 ``plots.theory_vs_simulation`` and ``plots.record_series`` record) is compared with the theory curve of the same
 label. Keep each ``draw`` under a few seconds (a cached experiment that the first figure of a topic trains, as
@@ -31,12 +33,6 @@ import numpy as np
 
 __all__ = ["key_figures", "agreement", "describe", "reproduce", "FORMATS", "EXTRA_FIGURES"]
 
-def _needs_torch(draw):
-    draw.requires = "torch"
-    return draw
-
-
-@_needs_torch
 def _neural_memorizer(ax):
     """Notebook 05: the neural memoriser trained on synthetic data, against the memoriser's theory."""
     from .memorizer_net import run_memorizer
@@ -45,7 +41,6 @@ def _neural_memorizer(ax):
     return draw_memorizer_net(ax, run_memorizer("quick", seed=0), pi=0.05)
 
 
-@_needs_torch
 def _torch_miniature(ax):
     """Notebook 09: curation in PyTorch, accuracy of a student trained behind each verifier."""
     from .curation_net import run_miniature
@@ -54,7 +49,6 @@ def _torch_miniature(ax):
     return draw_miniature(ax, run_miniature("quick", seed=0))
 
 
-@_needs_torch
 def _kept_label_noise(ax):
     """Notebook 09: the label noise among the pairs each verifier keeps."""
     from .curation_net import run_miniature
@@ -72,12 +66,12 @@ EXTRA_FIGURES = {
 
 
 def _missing_requirement(draw):
-    """A reason to skip ``draw`` (a package it needs is not installed), or ``None``."""
-    import importlib.util
+    """A reason to skip ``draw`` (a package it needs by course/_tags.py is not installed), or ``None``."""
+    from . import _tags
 
-    needed = getattr(draw, "requires", None)
-    if needed and importlib.util.find_spec(needed) is None:
-        return f"needs {needed}, which is not installed (pip install -r requirements.txt)"
+    missing = _tags.missing(draw)
+    if missing:
+        return f"needs {' and '.join(missing)}, which is not installed (pip install -r requirements.txt)"
     return None
 
 

@@ -1,11 +1,18 @@
-"""Shared test configuration: a non-interactive matplotlib backend, the notebook lists and the CI matrix marks.
+"""Shared test configuration: a non-interactive matplotlib backend, the notebook lists, the CI matrix marks.
 
-Every test in a file that imports PyTorch (directly or through a course module that does) is marked ``torch``;
-every test of a numpy science module is marked ``science``. ``make test`` runs the whole suite once on the
-machine's own CPU code paths, then the ``torch`` tests again under ``ATEN_CPU_CAPABILITY=default`` and
-``avx2`` and the ``science`` tests with numpy's SIMD dispatch switched off (``NPY_DISABLE_CPU_FEATURES``),
-so that a result tuned on one CPU is checked on the code paths of others (issue 13 §1). Where torch is not
-installed, the files that need it are not collected.
+The marks come from the course's one declaration of what each module is and needs, ``course/_tags.py``:
+
+- ``science``: the tests of a ``science`` module (``tests/test_<topic>.py`` for ``course/<topic>.py``);
+- ``torch``: a test file that imports a module of the ``torch`` layer (or torch itself), and any test whose
+  parameters are course functions or modules that need PyTorch (:func:`course._tags.needs`), or that is marked
+  ``@pytest.mark.torch`` by hand (a test that imports a torch module inside its body).
+
+``make test`` runs the whole suite once on the machine's own CPU code paths, then the ``torch`` tests again under
+``ATEN_CPU_CAPABILITY=default`` and ``avx2`` and the ``science`` tests with numpy's SIMD dispatch switched off
+(``NPY_DISABLE_CPU_FEATURES``), so that a result tuned on one CPU is checked on the code paths of others
+(issue 13 §1), and finally the suite in an environment without PyTorch (``make test-notorch``). Where PyTorch is
+not installed, the files that import it are not collected and every other ``torch`` test is skipped; the
+summary says which and why.
 """
 
 import ast
@@ -26,76 +33,124 @@ hypothesis_settings.register_profile("deterministic", derandomize=True, database
 hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
+from course import _tags
+
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
-SCIENCE_FILES = {"test_recursive.py", "test_tails.py", "test_regression.py", "test_curation.py", "test_scaling.py"}
+MODULES = _tags.modules()  # every module of course/ with its declared layer (a new one must be declared)
+TORCH_MODULES = {name for name, kind in MODULES.items() if kind == "torch"}
+SCIENCE_MODULES = {name for name, kind in MODULES.items() if kind == "science"}
+#: The test file of each science module: rerun with numpy's SIMD dispatch off.
+SCIENCE_FILES = {f"test_{name.removeprefix('course.')}.py" for name in SCIENCE_MODULES}
+TORCH = _tags.torch_installed()
+NO_TORCH = ("needs PyTorch (declared in course/_tags.py), which is not installed: "
+            "pip install -r requirements.txt")
 
 
-def _imports(path):
+def _top_level_imports(path):
+    """The modules a test file imports at its top (what its collection needs)."""
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            base = node.module if node.level == 0 else "course." + node.module if node.module else "course"
-            names.add(base)
-            names |= {f"{base}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
     return names
 
 
-LAZY_TORCH = {"course", "course.checks.core"}
-
-
 def _imports_torch(path):
-    return any(n == "torch" or n.startswith("torch.") for n in _imports(path))
+    return any(name == "torch" or name.startswith("torch.") or name in TORCH_MODULES
+               for name in _top_level_imports(path))
 
 
-def _torch_modules():
-    """The course modules that import torch at the top, directly or through another course module."""
-    modules, paths = {}, {}
-    for path in (ROOT / "course").rglob("*.py"):
-        name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-        paths[name] = path
-        tree = ast.parse(path.read_text())
-        top = set()
-        for node in tree.body:  # top-level imports only: a lazy import inside a function does not count
-            if isinstance(node, ast.Import):
-                top |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom):
-                package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-                for _ in range(node.level - 1):
-                    package = package.rpartition(".")[0]
-                base = node.module if node.level == 0 else ".".join(filter(None, [package, node.module]))
-                top.add(base)
-                top |= {f"{base}.{alias.name}" for alias in node.names}
-        modules[name] = top
-    # A module that imports torch anywhere (also lazily, inside a function) needs it, except where the import
-    # only serves a caller that has torch already: require_torch() in course/__init__.py, and the comparison of
-    # tensors in course/checks/core.py. course/_torch.py is the course's one import of torch.
-    needs = {name for name, path in paths.items() if name not in LAZY_TORCH and _imports_torch(path)}
-    needs.add("course._torch")
-    while True:
-        more = {name for name, top in modules.items() if name not in needs and top & needs}
-        if not more:
-            return needs
-        needs |= more
+#: Test files that cannot even be collected without PyTorch.
+TORCH_FILES = {path.name for path in (ROOT / "tests").glob("test_*.py") if _imports_torch(path)}
+collect_ignore = [] if TORCH else sorted(TORCH_FILES)
 
 
-TORCH_MODULES = _torch_modules()
-TORCH_FILES = {path.name for path in (ROOT / "tests").glob("test_*.py")
-               if any(n == "torch" or n.startswith("torch.") or n in TORCH_MODULES for n in _imports(path))}
-collect_ignore = [] if importlib.util.find_spec("torch") else sorted(TORCH_FILES)
+def _param_needs(item):
+    """The optional packages that the course functions or modules among a test's parameters need."""
+    callspec = getattr(item, "callspec", None)
+    needed = set()
+    for value in (callspec.params.values() if callspec else ()):
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        for one in values:
+            if callable(one) or type(one).__name__ == "module":
+                needed |= _tags.needs(one)
+    return needed
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         name = item.path.name
-        if name in TORCH_FILES:
-            item.add_marker(pytest.mark.torch)
         if name in SCIENCE_FILES:
             item.add_marker(pytest.mark.science)
+        if name in TORCH_FILES or "torch" in _param_needs(item):
+            item.add_marker(pytest.mark.torch)
+        if not TORCH and item.get_closest_marker("torch"):
+            item.add_marker(pytest.mark.skip(reason=NO_TORCH))
+
+
+# --- no test writes into the repository ---------------------------------------------------------------------------
+def _repository_changes():
+    """``git status --porcelain`` of the repository (ignored paths left out), or ``None`` outside a git clone."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("git") or not (ROOT / ".git").exists():
+        return None
+    result = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                            capture_output=True, text=True)
+    return set(result.stdout.splitlines()) if result.returncode == 0 else None
+
+
+def _is_controller(config):
+    return not hasattr(config, "workerinput")  # pytest-xdist's workers have it
+
+
+def pytest_sessionstart(session):
+    if _is_controller(session.config):
+        session.config._repository_before = _repository_changes()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run (in CI; say so elsewhere) when a file of the repository changed while the tests ran.
+
+    Measurements belong in tmp_path or test-artifacts/ (ignored by git): ``git status`` must be the same after
+    ``make test`` as before it.
+    """
+    before = getattr(session.config, "_repository_before", None)
+    if before is None or not _is_controller(session.config):
+        return
+    after = _repository_changes() or set()
+    written = sorted(after - before)
+    if written:
+        session.config._repository_written = written
+        if os.environ.get("CI"):  # elsewhere a maintainer may be editing files while the tests run: a warning
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _no_torch_note():
+    return (f"PyTorch is not installed: {len(TORCH_FILES)} test files not collected ({', '.join(sorted(TORCH_FILES))}), "
+            "the modules of the torch layer not swept, and every test marked torch skipped (course/_tags.py).")
+
+
+def pytest_report_header(config):
+    return [_no_torch_note()] if not TORCH else []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not TORCH:
+        terminalreporter.write_line(_no_torch_note())
+    written = getattr(config, "_repository_written", None) or []
+    if written:
+        terminalreporter.write_line(("FAILED" if os.environ.get("CI") else "WARNING")
+                                    + ": files of the repository changed during the run (tests must write into "
+                                    "tmp_path or test-artifacts/): " + ", ".join(line[3:] for line in written),
+                                    red=True)
 
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))

@@ -11,9 +11,12 @@ import importlib
 import inspect
 import pkgutil
 
-import course
+import pytest
 
-from .conftest import ROOT
+import course
+from course import _tags
+
+from .conftest import ROOT, TORCH, TORCH_MODULES
 
 
 def _public_callables():
@@ -21,6 +24,8 @@ def _public_callables():
     for info in pkgutil.walk_packages(course.__path__, "course."):
         if info.name.startswith("course.checks") or info.name.split(".")[-1].startswith("_"):
             continue
+        if info.name in TORCH_MODULES and not TORCH:
+            continue  # cannot be imported here: the run with PyTorch checks them (the summary says it is skipped)
         module = importlib.import_module(info.name)
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
@@ -82,8 +87,6 @@ import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-import pytest  # noqa: E402
-
 from . import bad_input_sweep  # noqa: E402
 
 SWEEP_MEMORY = 6 * 2**30
@@ -104,7 +107,8 @@ def sweep():
 
     report = {}
     env = dict(os.environ, MALLOC_ARENA_MAX="2", MPLBACKEND="Agg")
-    for module in sorted({name.rsplit(".", 1)[0] for name in _sweep_names()}):
+    runnable = [name for name, function in bad_input_sweep.public_callables().items() if not _tags.missing(function)]
+    for module in sorted({name.rsplit(".", 1)[0] for name in runnable}):
         result = subprocess.run([sys.executable, str(ROOT / "tests" / "bad_input_sweep.py"), module], cwd=ROOT,
                                 capture_output=True, text=True, timeout=1200, preexec_fn=_limit_memory, env=env)
         marker = "SWEEP-JSON "
@@ -112,12 +116,19 @@ def sweep():
             report.update(json.loads(result.stdout.split(marker, 1)[1]))
         else:
             report.update({name: {"findings": [f"the sweep of {module} did not finish: {result.stderr[-1500:]}"]}
-                           for name in _sweep_names() if name.rsplit(".", 1)[0] == module})
+                           for name in runnable if name.rsplit(".", 1)[0] == module})
     return report
 
 
-def _sweep_names():
-    return list(bad_input_sweep.public_callables())
+def _sweep_params():
+    """One parameter per swept function; those that need PyTorch are marked torch (skipped where it is missing)."""
+    params = []
+    for name, function in bad_input_sweep.public_callables().items():
+        marks = [pytest.mark.torch] if _tags.needs(function) else []
+        if name in SWEEP_XFAIL:
+            marks.append(pytest.mark.xfail(strict=False, reason="known finding"))
+        params.append(pytest.param(name, marks=marks))
+    return params
 
 
 pytestmark_sweep = pytest.mark.xdist_group("bad-input-sweep")
@@ -131,9 +142,7 @@ def test_the_sweep_covers_the_public_functions(sweep):
 
 
 @pytestmark_sweep
-@pytest.mark.parametrize("qualname", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=False, reason="known finding")) if name in SWEEP_XFAIL
-    else name for name in _sweep_names()])
+@pytest.mark.parametrize("qualname", _sweep_params())
 def test_bad_input_gets_a_clear_error_naming_the_argument(sweep, qualname):
     findings = sweep[qualname].get("findings", [])
     assert not findings, f"{qualname}: {len(findings)} bad input(s) without a clear error:\n" + "\n".join(findings)
@@ -154,3 +163,18 @@ def test_build_grading_and_plot_helpers_reject_bad_arguments(tmp_path):
         plots.marker_for("not a colour")
     with pytest.raises(ValueError, match="nrows"):
         plots.new_figure(10**12)
+
+
+# --- the import rule (CONTRIBUTING, "The shape of a topic") -------------------------------------------------------
+@pytest.mark.parametrize("path", sorted((ROOT / "course" / "checks").glob("*.py")), ids=lambda p: p.name)
+def test_checkers_never_import_the_widgets(path):
+    """A checker computes its reference with the science (and torch) modules, never with course.widgets."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            module = ("." * node.level) + (node.module or "")
+            names = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        assert not any("widgets" in name for name in names), (path.name, names)

@@ -7,8 +7,10 @@ from ipywidgets import FloatSlider, IntSlider
 from threadpoolctl import threadpool_info
 
 import course
-from course import plots
+from course import _tags, plots
 from course.widgets import Dashboard
+
+from .conftest import ROOT
 
 
 def test_setup_caps_threads_and_applies_the_style():
@@ -135,6 +137,7 @@ def test_reused_axes_draw_exactly_what_fresh_axes_draw():
 
 
 def _course_dashboards():
+    """Every dashboard factory of course/widgets/ (those that need PyTorch are marked torch: course/_tags.py)."""
     import importlib
     import pkgutil
 
@@ -142,7 +145,10 @@ def _course_dashboards():
 
     for info in pkgutil.iter_modules(course.widgets.__path__):
         module = importlib.import_module(f"course.widgets.{info.name}")
-        yield from (f"{info.name}.{name}" for name in getattr(module, "__all__", []) if name.endswith("_dashboard"))
+        for name in getattr(module, "__all__", []):
+            if name.endswith("_dashboard"):
+                marks = [pytest.mark.torch] if _tags.needs(getattr(module, name)) else []
+                yield pytest.param(f"{info.name}.{name}", marks=marks)
 
 
 @pytest.mark.parametrize("name", list(_course_dashboards()))
@@ -211,24 +217,79 @@ def test_a_dashboard_is_shown_with_the_accessibility_script_that_finds_it(monkey
         assert result.returncode == 0, result.stderr
 
 
+# Where PyTorch is missing: its import fails, as where it is not installed (and importlib finds no spec).
+_BLOCK_TORCH = ("import sys\n"
+                "class Block:\n"
+                "    def find_spec(self, name, path=None, target=None):\n"
+                "        if name.split('.')[0] == 'torch': raise ModuleNotFoundError(f'No module named {name!r}')\n"
+                "sys.meta_path.insert(0, Block())\n")
+
+
 def test_require_torch_says_in_one_line_how_to_get_it():
     import subprocess
     import sys
 
-    code = ("import sys\n"
-            "class Block:\n"  # an environment without torch: its import fails, as where it is not installed
-            "    def find_spec(self, name, path=None, target=None):\n"
-            "        if name.split('.')[0] == 'torch': raise ModuleNotFoundError(f'No module named {name!r}')\n"
-            "sys.meta_path.insert(0, Block())\n"
-            "import course, course.recursive, course.tails, course.regression, course.curation, course.scaling\n"
-            "import course.checks.recursive, course.widgets.recursive, course.widgets.tails\n"
-            "try:\n    course.require_torch()\nexcept ModuleNotFoundError as e:\n"
-            "    print(e); print(e._render_traceback_())\n")
+    code = _BLOCK_TORCH + ("import course\n"
+                           "try:\n    course.require_torch()\nexcept ModuleNotFoundError as e:\n"
+                           "    print(e); print(e._render_traceback_())\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     first, rendered = result.stdout.splitlines()[:2]
     assert "needs PyTorch" in first and "download.pytorch.org/whl/cpu" in first
     assert rendered.count("needs PyTorch") == 1  # IPython shows this one line, no traceback
+
+
+def test_every_module_outside_the_torch_layer_imports_without_torch_and_its_declared_parts_say_so():
+    """course/_tags.py is the one declaration: what it does not declare as needing PyTorch must work without it.
+
+    With torch blocked, every module outside the ``torch`` layer imports, and a function declared in NEEDS_TORCH
+    stops with the one-line install message when called (not with a NameError or a bare traceback). That every
+    ``torch``-layer module stops with that message on import is tests/test_first_hour.py's.
+    """
+    import subprocess
+    import sys
+
+    outside = sorted(name for name, kind in _tags.modules().items() if kind != "torch")
+    assert {"course.lm", "course.widgets.lm", "course.checks.lm"} <= set(outside)
+    code = _BLOCK_TORCH + (
+        "import importlib, course\n"
+        f"for name in {outside!r}:\n    importlib.import_module(name)\n"
+        "import course.checks.lm as c, course.widgets.lm as w\n"
+        "for call in (c.half_tail_top_p_reference, lambda: w.lm_dashboard()):\n"
+        "    try:\n        call()\n    except ModuleNotFoundError as e:\n"
+        "        assert 'needs PyTorch' in str(e), e\n    else:\n        raise AssertionError(call)\n"
+        "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+def test_the_declarations_cover_every_module_and_name_real_functions():
+    """Every module of course/ has a declared layer; NEEDS_TORCH names modules and functions that exist."""
+    import ast
+
+    declared = _tags.modules()  # raises, naming the module, where a top-level module has no layer
+    assert {"science", "torch", "widgets", "checks", "tools", "core"} == set(declared.values())
+    for module, names in _tags.NEEDS_TORCH.items():
+        assert module in declared and declared[module] != "torch", module
+        if names == _tags.ALL:
+            continue
+        path = ROOT / (module.replace(".", "/") + ".py")
+        defined = {node.name for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)}
+        assert names <= defined, (module, names - defined)
+    science = sorted(name for name, kind in declared.items() if kind == "science")
+    assert "course.lm" in science  # the capstone's numpy half
+    missing = [name for name in science if not (ROOT / "tests" / f"test_{name.removeprefix('course.')}.py").exists()]
+    assert not missing, f"science modules without their tests/test_<topic>.py (the SIMD-off matrix runs it): {missing}"
+    from .conftest import SCIENCE_FILES, TORCH_MODULES
+
+    assert {f"test_{name.removeprefix('course.')}.py" for name in science} == SCIENCE_FILES
+    assert {"course.lm_net", "course.nets"} <= TORCH_MODULES and "course.widgets.lm" not in TORCH_MODULES
+    with pytest.raises(ValueError, match="LAYERS"):
+        _tags.layer("course.not_a_module")
+    with pytest.raises(ValueError, match="module must be"):
+        _tags.layer("numpy")
+    assert _tags.needs("course.widgets.lm:draw_metric") == {"torch"} == _tags.needs("course.nets")
+    assert _tags.needs("course.widgets.tails:draw_mixing") == frozenset() == _tags.needs(np.mean)
 
 
 @pytest.mark.parametrize("value, error, match", [

@@ -1,11 +1,7 @@
 """The teaching kit's documents: a guide section per notebook, links that resolve, generated tables in sync."""
 
-import importlib.util
 import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -126,30 +122,6 @@ def test_public_arguments_follow_the_notation(module, retired):
             assert not clash, f"{module}.{name} takes {sorted(clash)}; docs/notation.md names them differently"
 
 
-@pytest.mark.notebooks
-def test_the_site_builds_offline_without_warnings(tmp_path):
-    """`make site`: Sphinx + MyST-NB over the stored outputs; -W makes any broken link or notebook fail it."""
-    if importlib.util.find_spec("myst_nb") is None or importlib.util.find_spec("sphinx_book_theme") is None:
-        pytest.skip("the site tools are not installed: pip install sphinx myst-nb sphinx-book-theme "
-                    "(pinned in requirements-test.txt)")
-    if not (ROOT / "docs" / "node" / "node_modules" / "mathjax").exists() and shutil.which("npm") is None:
-        pytest.skip("the site serves MathJax itself, installed by `npm ci` in docs/node: install npm")
-    out = tmp_path / "_site"
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-c", "docs", ".", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "docs/index.html" in (out / "index.html").read_text()
-    assert not (tmp_path / "jupyter_execute").exists(), "the build must write only into its output folder"
-    front = (out / "docs" / "index.html").read_text()
-    order = [front.find(f"solutions/{path.stem}.html") for path in SOLUTIONS]
-    assert -1 not in order and order == sorted(order), "the navigation must list the notebooks in teaching order"
-    for path in SOLUTIONS:  # every figure stored in a solution appears on its page
-        page = (out / "solutions" / f"{path.stem}.html").read_text()
-        images = sum("image/png" in output.get("data", {}) for cell in nbformat.read(path, 4).cells
-                      for output in cell.get("outputs", []))
-        assert page.count("<img") >= images, path.name
-
-
 # --- citations of the course's own derivations (issue 16 §3) ----------------------------------------------------
 # Where citations live: code, tests, documents and notebooks (a notebook's every cell, code and Markdown).
 CITING = sorted({*ROOT.glob("course/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("docs/**/*.md"),
@@ -221,3 +193,41 @@ def test_citations_of_docs_resolve_inside_the_repository(path):
                       if not _quoted_alone(text, match)})
     assert not broken, f"{path.relative_to(ROOT)} cites anchors that do not resolve: {broken}"
     assert not outside, f"{path.relative_to(ROOT)} cites material outside the repository: {outside}"
+
+
+# --- one source for notebook times: the README's course map ----------------------------------------------------
+def test_notebook_times_equal_the_readme_course_map():
+    """Every notebook's header, notebook 00's table and the instructor guide quote the README's time."""
+    readme = (ROOT / "README.md").read_text()
+    times = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| (\d\d) \|.*\| (\d+) min \|\s*$", readme, re.MULTILINE)}
+    solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
+    assert sorted(times) == [path.name[:2] for path in solutions]
+    start = nbformat.read(ROOT / "solutions" / "00_start_here.ipynb", as_version=4)
+    table = "\n".join(c.source for c in start.cells if c.cell_type == "markdown")
+    guide = (ROOT / "docs" / "guide.md").read_text()
+    for path in solutions:
+        number = path.name[:2]
+        header = next(c.source for c in nbformat.read(path, as_version=4).cells
+                      if c.cell_type == "markdown" and c.source.startswith("# "))
+        quoted = re.search(r"\*\*Time:\*\* (?:about )?(\d+) minutes", header)
+        assert quoted and int(quoted.group(1)) == times[number], (path.name, times[number])
+        row = re.search(rf"^\| {number} [^|]*\|[^|]*\| (\d+) min \|", table, re.MULTILINE)
+        assert row and int(row.group(1)) == times[number], number
+        section = re.search(rf"^## {number} ·.*?\*\*Time\.\*\* (\d+) minutes", guide, re.MULTILINE | re.DOTALL)
+        assert section and int(section.group(1)) == times[number], ("guide", number)
+
+
+# Citations of the course's own material in a topic's code and tests: never a maintainers' brief, a folder outside
+# the repository, or a section sign other than a paper's ("Dohmatob et al. (2024, §4)").
+_TOPIC_FILES = sorted({*ROOT.glob("course/*.py"), *ROOT.glob("course/widgets/*.py"), *ROOT.glob("course/checks/*.py"),
+                       *(ROOT / "tests" / f"test_{path.stem}.py" for path in ROOT.glob("course/[a-z]*.py"))})
+_NOT_A_PAPER_SECTION = re.compile(r"(?<!\d{4}, )§")
+
+
+@pytest.mark.parametrize("path", [p for p in _TOPIC_FILES if p.exists()], ids=lambda p: str(p.relative_to(ROOT)))
+def test_topic_code_cites_nothing_outside_the_repository(path):
+    text = path.read_text(encoding="utf-8")
+    for bad in ("brief", "../shared", "shared/science"):
+        assert bad not in text, (path.name, bad)
+    assert not _NOT_A_PAPER_SECTION.search(text), (path.name, "a § that cites no paper")
+

@@ -1,8 +1,9 @@
 """Every notebook runs (nbval), every solution passes its checkers, every learner stub fails them.
 
-nbval runs in ``--nbval-lax`` mode: a cell's outputs are compared only where the solution pins them with
-``# NBVAL_CHECK_OUTPUT`` or the ``nbval-check-output`` tag (every exercise cell carries that tag, so a
-solution whose checker stops saying ✅ fails here).
+nbval runs in ``--nbval-lax`` mode on the solutions: a cell's outputs are compared only where the solution pins
+them with ``# NBVAL_CHECK_OUTPUT`` or the ``nbval-check-output`` tag (every exercise cell carries that tag, so a
+solution whose checker stops saying ✅ fails here). A learner notebook pins nothing (the build drops the markers):
+that it runs from top to bottom is checked once, by the stub run, which also reads every checker's verdict.
 """
 
 import re
@@ -15,7 +16,7 @@ from nbclient import NotebookClient
 
 from course import build
 
-from .conftest import LEARNER, ROOT, SOLUTIONS
+from .conftest import LEARNER, ROOT, SOLUTIONS, TORCH_MODULES
 
 BEGIN = re.compile(r"^\s*### BEGIN SOLUTION\s*$", re.MULTILINE)
 VERDICT = re.compile(r"^(✅|❌|✏️) ", re.MULTILINE)
@@ -23,6 +24,38 @@ VERDICT = re.compile(r"^(✅|❌|✏️) ", re.MULTILINE)
 
 def _ids(path):
     return f"{path.parent.name}/{path.stem}"
+
+
+def _needs_torch(path):
+    """Whether a notebook imports a module of the torch layer (course/_tags.py) or calls require_torch()."""
+    import ast
+
+    for cell in nbformat.read(path, 4).cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        if "require_torch()" in source:
+            return True
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                names = {alias.name for alias in node.names}
+            else:
+                continue
+            if names & TORCH_MODULES or any(name.split(".")[0] == "torch" for name in names):
+                return True
+    return False
+
+
+def _params(paths):
+    """The notebooks as parameters, those that need PyTorch marked torch (skipped where it is not installed)."""
+    return [pytest.param(path, marks=[pytest.mark.torch] if _needs_torch(path) else [], id=_ids(path))
+            for path in paths]
 
 
 def _exercise_count(path):
@@ -39,7 +72,7 @@ def _verdicts(nb):
 
 
 @pytest.mark.notebooks
-@pytest.mark.parametrize("path", SOLUTIONS + LEARNER, ids=_ids)
+@pytest.mark.parametrize("path", _params(SOLUTIONS))
 def test_nbval(path):
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-q", "-p", "no:cacheprovider",
@@ -55,13 +88,34 @@ def test_solution_outputs_pass_every_checker(path):
 
 
 @pytest.mark.notebooks
-@pytest.mark.parametrize("path", LEARNER, ids=_ids)
+@pytest.mark.parametrize("path", _params(LEARNER))
 def test_learner_stubs_fail_every_checker_and_the_notebook_still_runs(path):
     nb = nbformat.read(path, 4)
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     verdicts = _verdicts(nb)
     assert len(verdicts) == _exercise_count(ROOT / "solutions" / path.name), verdicts
     assert all(v.startswith("✏️") for v in verdicts), verdicts
+
+
+# Notebooks 00-05: Run All with a pasted bug (an answer that raises) in every exercise still runs to the end, and
+# every such exercise says ❌.
+RAISING = [path for path in LEARNER if path.name[:2] in {"00", "01", "02", "03", "04", "05"}]
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", _params(RAISING))
+def test_run_all_survives_a_raising_answer_in_every_exercise(path):
+    nb = nbformat.read(path, as_version=4)
+    pasted = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "raise NotImplementedError()" in cell.source:
+            cell.source = cell.source.replace("raise NotImplementedError()", 'raise ValueError("a pasted bug")')
+            pasted += 1
+    assert pasted
+    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    texts = [o.get("text") or o.get("data", {}).get("text/plain", "") for c in nb.cells for o in c.get("outputs", [])]
+    assert sum(t.count("❌") for t in texts) >= pasted
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=_ids)

@@ -156,3 +156,32 @@ def test_unknown_commands_are_named_with_the_valid_ones(capsys):
         main(["reproduc"])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "invalid choice: 'reproduc'" in err and "reproduce" in err
+
+
+def test_without_torch_reproduce_writes_every_numpy_figure_and_names_the_skipped_ones(tmp_path):
+    """With PyTorch blocked (as where it is not installed), `reproduce` draws every figure that course/_tags.py
+    does not declare as needing it, and skips, saying so, exactly those it declares: notebook 10's, and 05's."""
+    import subprocess
+    import sys
+
+    from course import _tags
+
+    from .test_core import _BLOCK_TORCH
+
+    code = _BLOCK_TORCH + f"from course.__main__ import main\nraise SystemExit(main({['reproduce', str(tmp_path), '--topic', 'lm', '--topic', 'tails']!r}))\n"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    figures = reproduce.key_figures(["lm", "tails"])
+    torch_figures = {f"{topic}-{name}" for topic, name, draw in figures if _tags.needs(draw)}
+    assert "tails-neural_memorizer" in torch_figures and any(f.startswith("lm-") for f in torch_figures)
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines() if ": " in line and "-" in line.split(":")[0])
+    for topic, name, _ in figures:
+        shown = f"{topic}-{name}"
+        if shown in torch_figures:
+            assert lines[shown].startswith("skipped: needs torch"), (shown, lines.get(shown))
+            assert not (tmp_path / f"{shown}.png").exists()
+        else:
+            assert (tmp_path / f"{shown}.png").read_bytes()[:4] == b"\x89PNG", shown
+    numpy_figures = len(figures) - len(torch_figures)
+    assert f"{numpy_figures} figure(s) and report.md written" in result.stdout
+    assert f"{len(torch_figures)} skipped (they need PyTorch" in result.stdout

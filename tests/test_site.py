@@ -314,6 +314,19 @@ def test_code_cells_show_no_test_markers(site):
         "no notebook uses an nbval marker any more: this test no longer tests anything")
 
 
+def test_the_site_lists_the_notebooks_in_order_and_shows_every_stored_figure(site):
+    """`make site` (the ``site`` fixture: -W, so any broken link or notebook fails the build) over stored outputs."""
+    assert "docs/index.html" in (site / "index.html").read_text()
+    front = (site / "docs" / "index.html").read_text()
+    order = [front.find(f"solutions/{path.stem}.html") for path in SOLUTIONS]
+    assert -1 not in order and order == sorted(order), "the navigation must list the notebooks in teaching order"
+    for path in SOLUTIONS:  # every figure stored in a solution appears on its page
+        page = (site / "solutions" / f"{path.stem}.html").read_text()
+        images = sum("image/png" in output.get("data", {}) for cell in nbformat.read(path, 4).cells
+                     for output in cell.get("outputs", []))
+        assert page.count("<img") >= images, path.name
+
+
 def test_the_build_leaves_nothing_in_the_repository(site):
     assert not (ROOT / "jupyter_execute").exists(), "a site build left jupyter_execute/ in the repository"
 

@@ -11,7 +11,6 @@ import numpy as np
 
 from .. import lm
 from .._validate import check_choice, check_int
-from ..lm_net import CONTROLS, WORKFLOWS, Experiment, run_experiment
 from ..plots import COLORS, finish, theory_vs_simulation
 from .core import Dashboard, make_control
 
@@ -26,11 +25,17 @@ METRICS = dict(zip(lm.METRICS, ("error rate (forbidden next words)", "KL(true â€
 _LOG_METRICS = ("kl", "tail", "invalid")
 _STYLE = {"replace": (COLORS[3], "o"), "accumulate": (COLORS[0], "s"), "fresh": (COLORS[2], "^"),
           "verify-oracle": (COLORS[4], "D"), "verify-self": (COLORS[1], "v")}
-_WORKFLOWS = WORKFLOWS
+
+
+def _net():
+    """``course.lm_net``, imported on first use: this module imports without PyTorch (course/_tags.py)."""
+    from .. import lm_net
+
+    return lm_net
 
 
 def _check_experiment(experiment):
-    if not isinstance(experiment, Experiment):
+    if not isinstance(experiment, _net().Experiment):
         raise TypeError(f"experiment must be a course.lm_net.Experiment (from lm_net.run_experiment), got "
                         f"{type(experiment).__name__}.")
     return experiment
@@ -85,10 +90,10 @@ def draw_metric(ax, experiment, metric="kl", chains=None, logy=None):
     """One exact metric over generations for several cached chains ``(workflow, top_p, temperature)``."""
     ex = _check_experiment(experiment)
     _check_metric(metric)
-    chains = [(wf, 1.0, 1.0) for wf in _WORKFLOWS] if chains is None else chains
+    chains = [(wf, 1.0, 1.0) for wf in _net().WORKFLOWS] if chains is None else chains
     for workflow, top_p, temperature in chains:
         values = ex.series(metric, workflow, top_p, temperature)
-        color, marker = _STYLE[check_choice("workflow", workflow, _WORKFLOWS)]
+        color, marker = _STYLE[check_choice("workflow", workflow, _net().WORKFLOWS)]
         label = workflow if len({(tp, t) for _, tp, t in chains}) == 1 else f"{workflow}, top-p={top_p:g}, Ï„={temperature:g}"
         ax.plot(np.arange(len(values)), values, marker=marker, color=color, label=label)
     if metric == "tail":
@@ -103,7 +108,7 @@ def draw_cures(axes, experiment, top_p=1.0):
     """Every workflow at one decoding (temperature 1): quality (error rate) and diversity (KL), two panels."""
     ex = _check_experiment(experiment)
     top_p = check_choice("top_p", top_p, ex.config.cure_top_ps)
-    chains = [(wf, top_p, 1.0) for wf in _WORKFLOWS]
+    chains = [(wf, top_p, 1.0) for wf in _net().WORKFLOWS]
     quality = draw_metric(axes[0], ex, "invalid", chains)
     axes[0].set_title(f"quality: error rate (top-p={top_p:g})")
     diversity = draw_metric(axes[1], ex, "kl", chains)
@@ -159,7 +164,7 @@ def draw_scaling(axes, experiment):
 def draw_decoding(axes, experiment, workflow="replace", top_p=1.0, temperature=1.0, metric="kl"):
     """The dashboard's figure: Zipf plot of the last generation's text, and one metric over generations."""
     ex = _check_experiment(experiment)
-    check_choice("workflow", workflow, _WORKFLOWS)
+    check_choice("workflow", workflow, _net().WORKFLOWS)
     _check_metric(metric)
     note = ""
     if not ex.has(workflow, top_p, temperature):
@@ -195,9 +200,9 @@ def lm_dashboard(experiment=None, *, workflow="replace", top_p=0.8, temperature=
     workflow, top_p, temperature, metric
         Starting values of the controls.
     """
-    ex = _check_experiment(run_experiment("quick") if experiment is None else experiment)
+    ex = _check_experiment(_net().run_experiment("quick") if experiment is None else experiment)
     values = dict(workflow=workflow, top_p=top_p, temperature=temperature, metric=metric)
-    controls = {name: make_control(CONTROLS[name], value) for name, value in values.items()}
+    controls = {name: make_control(_net().CONTROLS[name], value) for name, value in values.items()}
     dash = Dashboard(lambda axes, **v: draw_decoding(axes, ex, **v), controls, ncols=2, width=10.5)
 
     def only_replace_has_a_grid(change=None):
@@ -211,7 +216,7 @@ def lm_dashboard(experiment=None, *, workflow="replace", top_p=0.8, temperature=
 
 
 def _quick_experiment():
-    return run_experiment("quick")  # cached: the first call trains (tens of seconds)
+    return _net().run_experiment("quick")  # cached: the first call trains (tens of seconds)
 
 
 def _key_error_rate(ax):
