@@ -19,8 +19,15 @@ What runs (all on localhost, started and stopped by the test):
   hub; every run must give the solo run's outputs. Per-student peak memory (server + kernel) and wall times are
   written to benchmarks/hub.md.
 
+The same environment (built once per session by ``binder/postBuild``, as the single-user image is) serves a
+second hub, ``TestOneUidForEverybody``, the Zero to JupyterHub recipe: every server runs as one uid with its own
+empty home folder and starts through ``binder/start``; nbgrader's exchange is ngshare, a JupyterHub service in its
+own environment. Measurements go to test-artifacts/hub/ (``make hub-bench`` copies the load table to
+benchmarks/hub.md); no test writes into the repository.
+
 Skipped, saying why, when not root (system users are needed), when node/npm or useradd are missing, or when the
-package registries cannot be reached. Takes 3-8 minutes on 2 cores (more the first time: it installs the hub).
+package registries cannot be reached. On a loaded 2-core machine the first test takes about 8-10 minutes and the
+one-uid class about 7 (the first run installs the environments: 15 minutes more).
 """
 
 from __future__ import annotations
@@ -128,6 +135,25 @@ def _hub_env():
     else:
         pytest.fail(f"too many pins need a newer Python than {python}: {relaxed}")
     (HUB_DIR / "relaxed.txt").write_text("".join(f"{name}\n" for name in relaxed))
+    stamp.write_text(wanted)
+    return env
+
+
+def _ngshare_env():
+    """test-artifacts/hub/ngshare-env: the ngshare service's own environment (requirements-ngshare.txt says why)."""
+    env = HUB_DIR / "ngshare-env"
+    wanted = (ROOT / "requirements-ngshare.txt").read_text()
+    stamp = env / ".installed"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return env
+    HUB_DIR.mkdir(parents=True, exist_ok=True)
+    subprocess.run([_shared_python(), "-m", "venv", "--clear", str(env)], check=True, timeout=300)
+    result = subprocess.run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
+                             str(ROOT / "requirements-ngshare.txt")], capture_output=True, text=True, timeout=1500)
+    if result.returncode:
+        if _offline(result.stderr):
+            pytest.skip(f"no package index reachable for requirements-ngshare.txt:\n{result.stderr[-1500:]}")
+        pytest.fail(f"requirements-ngshare.txt could not be installed:\n{result.stderr[-3000:]}")
     stamp.write_text(wanted)
     return env
 
@@ -346,9 +372,9 @@ class Hub:
             time.sleep(0.5)
         raise AssertionError(f"timed out waiting for {what}:\n{self.tail()}")
 
-    def tail(self):
+    def tail(self, size=4000):
         self.log.flush()
-        return (self.machine.work / "jupyterhub.log").read_text()[-4000:]
+        return (self.machine.work / "jupyterhub.log").read_text()[-size:]
 
     def api(self, method, path, **kwargs):
         import requests
@@ -787,7 +813,7 @@ print(json.dumps({"course": course.__file__, "version": course.__version__,
 
 class TestOneUidForEverybody:
     """Every server runs as one uid with its own empty home folder, as on Zero to JupyterHub; nbgrader's exchange
-    is ngshare (a JupyterHub service, requirements-hub.txt) reached through ngshare-exchange (binder/exchange.txt).
+    is ngshare (a JupyterHub service in its own environment, requirements-ngshare.txt) reached through ngshare-exchange (binder/exchange.txt).
 
     Kubernetes itself is not here: a pod's own filesystem and its volume are stood in for by a home folder per
     user on one machine, readable by the shared uid (so these tests check what goes through the exchange, not
@@ -814,7 +840,8 @@ class TestOneUidForEverybody:
             hub = Hub(machine, env_dir, chp=pieces["chp"], users=[self.INSTRUCTOR, *self.STUDENTS],
                       extra_config=_ONE_UID_CONFIG, home=lambda user: volumes / user, shared=shared,
                       volumes=volumes, start=image / "binder" / "start", etc=str(etc),
-                      ngshare_port=_free_port(), python=str(env_dir / "bin" / "python"), instructor=self.INSTRUCTOR)
+                      ngshare_port=_free_port(), python=str(_ngshare_env() / "bin" / "python"),
+                      instructor=self.INSTRUCTOR)
             hub.shared, hub.volumes = shared, volumes
             hub.ngshare = f"{hub.url}/services/ngshare"
             (etc / "nbgrader_config.py").write_text(_NGSHARE_NBGRADER_CONFIG.format(url=hub.ngshare, course=COURSE_ID))
@@ -861,7 +888,7 @@ class TestOneUidForEverybody:
         assert found["version"] == found["distribution"] == course.__version__
         course_file = Path(found["course"]).resolve()
         assert course_file.is_relative_to((pieces["env"]).resolve()) and "site-packages" in course_file.parts
-        assert not course_file.is_relative_to(ROOT.resolve()) and not course_file.is_relative_to(home.resolve())
+        assert course_file.parent != (ROOT / "course").resolve() and not course_file.is_relative_to(home.resolve())
         assert found["nbgrader"] == grading.NBGRADER_VERSION and found["nbgrader_cli"]
         assert re.search(r"nbgrader[^\n]*enabled", found["lab"]), found["lab"]
         assert re.search(r"nbgrader\.server_extensions\.assignment_list[^\n]*enabled", found["server"]), found["server"]
@@ -926,7 +953,7 @@ class TestOneUidForEverybody:
         for user in students:
             assignment_list(user, "fetch")
         fetched = {user: hub.volumes / user / ASSIGNMENT / NOTEBOOK.name for user in students}
-        assert all(path.exists() for path in fetched.values()), fetched
+        assert all(path.exists() for path in fetched.values()), f"{fetched}\n{hub.tail()}"
         released = fetched[first].read_text()
         assert str(seed) not in released and "graded_test" not in released
         release_seconds = time.perf_counter() - step
@@ -974,6 +1001,17 @@ class TestOneUidForEverybody:
             assert len(pages) == 1, (user, pages)
             assert f"(Score: {score:.1f} / 3.0)" in pages[0].read_text(), user  # the notebook's total
         grade_seconds = time.perf_counter() - step
+        import psutil
+
+        service = [p for p in psutil.process_iter(["cmdline"]) if "ngshare" in " ".join(p.info["cmdline"] or [])
+                   and str(hub.machine.work) in " ".join(p.info["cmdline"] or [])]
+        assert service, "the ngshare service is not running"
+        rss_mb = sum(p.memory_info().rss for p in service) / 2**20
+        stored = sum(f.stat().st_size for f in (hub.machine.work / "ngshare").rglob("*") if f.is_file())
+        measured = {"ngshare resident MB": round(rss_mb), "ngshare database and files KB": round(stored / 1024),
+                    "release and fetch s": round(release_seconds), "answers and submissions s": round(submit_seconds),
+                    "collect, autograde, feedback s": round(grade_seconds)}
+        (HUB_DIR / "one-uid.json").write_text(json.dumps(measured, indent=1) + "\n")
 
         # The formgrader of the instructor's server may be framed by JupyterLab (its own origin); students' servers
         # keep JupyterHub's default, which forbids any framing.
@@ -982,5 +1020,4 @@ class TestOneUidForEverybody:
         assert formgrader.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
         lab = hub.api("GET", f"/user/{first}/lab")
         assert lab.status_code == 200 and "frame-ancestors 'none'" in lab.headers["Content-Security-Policy"]
-        print(f"\nngshare: release and fetch {release_seconds:.0f} s, answers and submissions {submit_seconds:.0f} s, "
-              f"collect/autograde/feedback {grade_seconds:.0f} s, whole test {time.perf_counter() - started:.0f} s")
+        print(f"\nngshare: {measured}, whole test {time.perf_counter() - started:.0f} s")

@@ -126,9 +126,9 @@ def test_the_tljh_recipe_is_the_image_recipe_with_the_cpu_torch():
 
 
 def test_the_pins_the_guide_names_are_the_pinned_ones():
-    assert "ngshare==0.6.0" in (ROOT / "requirements-hub.txt").read_text().splitlines()
+    assert "ngshare==0.6.0" in (ROOT / "requirements-ngshare.txt").read_text().splitlines()
     assert "ngshare-exchange==0.5.3" in (ROOT / "binder" / "exchange.txt").read_text().splitlines()
-    assert "`ngshare==0.6.0` in `requirements-hub.txt`, `ngshare-exchange==0.5.3` in `binder/exchange.txt`" in \
+    assert "`ngshare==0.6.0` in `requirements-ngshare.txt`, `ngshare-exchange==0.5.3` in `binder/exchange.txt`" in \
         " ".join(DOC.split())
 
 
