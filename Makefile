@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: course test test-matrix test-notorch check setup setup-test browser build bench site figures slides nbgrader clean
+.PHONY: course test test-matrix test-notorch check setup setup-test browser build bench hub-bench site figures slides nbgrader clean
 
 # The PyTorch CPU index: the CPU build of torch (about 200 MB), not the default index's CUDA build (several GB).
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
@@ -111,6 +111,14 @@ build: setup
 
 bench: setup
 	$(PY) -m course bench
+
+# The hub's load measurements, refreshed on purpose only (no test writes into the repository): tests/test_hub.py
+# (as root, with node) writes them to test-artifacts/hub/hub.md, and this copies them to benchmarks/hub.md.
+hub-bench: setup-test
+	rm -f test-artifacts/hub/hub.md
+	$(PY) -m pytest -q -p no:cacheprovider -s tests/test_hub.py -k test_a_class_on_a_real_jupyterhub
+	@test -f test-artifacts/hub/hub.md || { echo "no measurements: the hub test was skipped (see above)"; exit 1; }
+	cp test-artifacts/hub/hub.md benchmarks/hub.md
 
 # The course site (Sphinx + myst-nb, from the stored outputs of solutions/; fails on any warning). Everything is
 # written into _site/ (myst-nb's working files into _site/.doctrees); MathJax is served from the site itself,

@@ -11,7 +11,7 @@ import platform
 import sys
 import warnings
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 __all__ = ["setup", "check_environment", "require_torch", "REPOSITORY", "TORCH_INSTALL", "__version__"]
 
 #: The course's repository: the one place it is written (the README's Binder and Colab links, the notebooks'
