@@ -24,6 +24,8 @@ import matplotlib
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from course import _tags
+
 # Property tests draw the same examples on every run, on every machine (derandomize: examples come from a hash
 # of the test, not from a fresh seed), so a red run reproduces exactly and a green suite cannot turn red at
 # random; print_blob prints the failing example's @reproduce_failure blob. No example database is written (no
@@ -32,8 +34,6 @@ from hypothesis import settings as hypothesis_settings
 hypothesis_settings.register_profile("deterministic", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
-
-from course import _tags
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
