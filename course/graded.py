@@ -279,8 +279,16 @@ def _hidden_parameter_check(name, answer, seed):
 # --- what the notebook may have changed ---------------------------------------------------------------------
 
 _COURSE_DIR = str(Path(__file__).resolve().parent) + os.sep
-_LIBRARY_DIRS = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve()) + os.sep
-                              for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
+def _library_dirs():
+    import site
+
+    folders = [sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")]
+    with contextlib.suppress(Exception):
+        folders += [*site.getsitepackages(), site.getusersitepackages()]
+    return tuple(sorted({str(Path(folder).resolve()) + os.sep for folder in folders}))
+
+
+_LIBRARY_DIRS = _library_dirs()
 #: Modules whose functions the checkers and this module rely on; a function of theirs defined by notebook code
 #: is tampering.
 _WATCHED_LIBRARIES = ("builtins", "numpy", "numpy.random", "numpy.linalg", "numpy.testing", "math", "copy",
@@ -290,9 +298,10 @@ _WATCHED_LIBRARIES = ("builtins", "numpy", "numpy.random", "numpy.linalg", "nump
 
 
 def _is_learner(filename):
-    """Code written in the notebook (or a file of the learner's), not the course's and not a library's."""
+    """Code that is neither the course's nor an installed library's: the notebook's, ``exec``'s, a file of the
+    learner's."""
     if filename.startswith("<"):
-        return not filename.startswith(("<frozen", "<string>")) or filename.startswith("<ipython-input")
+        return not filename.startswith("<frozen")
     return not filename.startswith(_COURSE_DIR) and not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
 
 

@@ -800,3 +800,26 @@ def test_graded_test_tells_the_grader_about_another_course_version(tmp_path, cap
     graded.hidden_test("curation", "breakdown_point", honest, seed=3, made_with=course.__version__)
     assert capsys.readouterr().out == ""
     assert check.breakdown_point(honest)
+
+
+@pytest.mark.parametrize("patch", ["exec'd numpy function", "always-true verdict", "rebound checker"])
+def test_graded_test_ignores_and_reports_patched_grading_code(tmp_path, monkeypatch, patch):
+    """The hidden test grades with a private copy of the course, so a patch cannot pass a wrong answer; the patch
+    is named in the message and the exercise gets no points."""
+    from course.checks import core
+    from course.checks import curation as check
+
+    if patch == "exec'd numpy function":
+        space = {}
+        exec("def anything(*args, **kwargs):\n    return True\n", space)  # noqa: S102 (the attack)
+        monkeypatch.setattr(np, "allclose", space["anything"])
+        where = "numpy.allclose"
+    elif patch == "always-true verdict":
+        monkeypatch.setattr(core.Feedback, "__bool__", lambda self: True)
+        where = "course.checks.core.Feedback"
+    else:
+        monkeypatch.setattr(check, "breakdown_point", lambda student: core.Feedback("breakdown_point", "correct", "✅"))
+        where = "course.checks.curation.breakdown_point"
+    wrong = _learner_function(tmp_path, "def f(phi, psi):\n    return 0.5\n", "f")
+    with pytest.raises(AssertionError, match=re.escape(where)):
+        graded.hidden_test("curation", "breakdown_point", wrong, seed=3)
