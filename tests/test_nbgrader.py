@@ -668,7 +668,7 @@ def test_real_nbgrader_graded_lab_cannot_be_gamed_and_its_feedback_keeps_the_sec
             nbformat.write(nb, folder / name)
     _nbgrader(venv, course_dir, "autograde", "graded")
     grades = subprocess.run([str(venv / "bin" / "python"), "-c", _GRADES.replace('"lab"', '"graded"').replace(
-        '("key", "blank")', repr(tuple(students)))], cwd=course_dir, capture_output=True, text=True, timeout=120,
+        '("key", "blank")', repr(tuple(students)))], cwd=course_dir, capture_output=True, text=True, timeout=600,
         check=True)
     scores = json.loads(grades.stdout)
     for student, notebooks_ in scores.items():
