@@ -450,6 +450,7 @@ from nbconvert.preprocessors import Preprocessor  # noqa: E402
 
 class FigureAltText(Preprocessor):
     # Gives each figure of the feedback the text alternative its cell printed (nbconvert's HTML has none).
+    enabled = True
 
     def preprocess_cell(self, cell, resources, index):
         import html

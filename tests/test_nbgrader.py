@@ -823,3 +823,32 @@ def test_graded_test_ignores_and_reports_patched_grading_code(tmp_path, monkeypa
     wrong = _learner_function(tmp_path, "def f(phi, psi):\n    return 0.5\n", "f")
     with pytest.raises(AssertionError, match=re.escape(where)):
         graded.hidden_test("curation", "breakdown_point", wrong, seed=3)
+
+
+_ALT_TEXT = """
+import sys
+import nbformat
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+space = {"get_config": Config}
+exec(open(sys.argv[1]).read(), space)
+cell = nbformat.v4.new_code_cell("x")
+cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Figure: 20 categories fall to 2.08.\\n"),
+                nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+nb = nbformat.v4.new_notebook()
+nb.cells = [cell]
+nb, _ = space["FigureAltText"]()(nb, {})
+html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+print('alt="Figure: 20 categories fall to 2.08."' in html and "No description has been provided" not in html)
+"""
+
+
+@pytest.mark.notebooks
+def test_lab_feedback_figures_carry_the_text_their_cell_printed(tmp_path):
+    """nbconvert's HTML gives figures no alternative text (and warns once per figure); the lab's configuration
+    gives each the line its cell printed."""
+    venv = _nbgrader_venv()
+    grading.make_lab(tmp_path, LAB_NOTEBOOKS[:1])
+    result = subprocess.run([str(venv / "bin" / "python"), "-c", _ALT_TEXT, str(tmp_path / "nbgrader_config.py")],
+                            capture_output=True, text=True, timeout=300, check=True)
+    assert result.stdout.strip() == "True", result.stdout + result.stderr
