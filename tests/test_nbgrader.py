@@ -684,7 +684,7 @@ def test_real_nbgrader_graded_lab_cannot_be_gamed_and_its_feedback_keeps_the_sec
     assert len(feedback) == len(students) * len(notebooks)
     for path in feedback:
         text = path.read_text()
-        for secret in (str(seed), "BEGIN HIDDEN TESTS", "hidden_test", str(ROOT / "course"), "_course_graded"):
+        for secret in (str(seed), "BEGIN HIDDEN TESTS", "_importlib.reload", str(ROOT / "course"), "_course_graded"):
             assert secret not in text, (path, secret)
     honest = (course_dir / "feedback" / "honest" / "graded" / notebooks[0].name.replace(".ipynb", ".html")).read_text()
     assert "Nothing to do in this cell" in honest  # the test cells are there, without their hidden region
