@@ -24,26 +24,34 @@ checks it against the real nbgrader.
 from __future__ import annotations
 
 import ast
-import contextlib
 import copy
 import hashlib
-import importlib
 import json
 import os
 import re
 import shutil
-import sys
-import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import numpy as np
+
+from .graded import OWN_IMPLEMENTATION
 
 __all__ = ["NBGRADER_VERSION", "replace_solution_regions", "remove_hidden_tests", "exercise_name",
            "annotate", "nbgrader_source", "release", "points", "points_table", "fill_points_table", "make_lab",
-           "LabLayout", "graded_source", "graded_checks", "graded_test", "GRADED_HINTS", "HIDDEN_PARAMETERS"]
+           "LabLayout", "graded_source"]
+
+_MOVED_TO_GRADED = ("graded_checks", "graded_test", "GRADED_HINTS", "HIDDEN_PARAMETERS")
+
+
+def __getattr__(name):
+    """Graded mode moved to :mod:`course.graded`; labs made before 0.3 import these names from here."""
+    if name in _MOVED_TO_GRADED:
+        from . import graded
+
+        return getattr(graded, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 NBGRADER_VERSION = "0.9.6"  # the version tests/test_nbgrader.py runs (requirements-nbgrader.txt pins it)
 # nbgrader's delimiters and stubs, matched the way nbgrader matches them (a substring of the line).
@@ -308,345 +316,13 @@ def fill_points_table(text, table):
     return text[: begin + len(TABLE_BEGIN)] + "\n" + table + "\n" + text[end:]
 
 
-# --- graded mode ------------------------------------------------------------------------------------------
-#
-# A graded lab (``python -m course lab DIR NB... --graded``) differs from the self-check release in three ways:
-# the learner's feedback drops the code-level hints and the "too high / too low" of widget readings
-# (:func:`graded_checks`), the hidden test of each exercise also runs the checker with the instructor's seed
-# and refuses answers that call the course's own implementation (:func:`graded_test`), and the seed lives
-# only in the instructor's nbgrader course (the hidden-test regions of ``source/``), never in the repository.
+# --- graded mode: the lab's source notebooks (the hidden tests themselves are in course.graded) ---------------
 
-GRADED_HINTS = {  # one short sentence per exercise: the idea, not the code
-    "fraction_lost": "only the categories alive before count, in the numerator and the denominator.",
-    "survivors_after_50": "read the expected number of survivors at the stated M and number of generations.",
-    "one_generation": "one generation draws a fresh sample from the current fit and refits both parameters.",
-    "expected_std": "each generation multiplies the expected standard deviation by the same factor.",
-    "half_survival_sample_size": "find the smallest M whose curve still ends at half the categories.",
-    "accumulate_step": "accumulating keeps running sums of the normal equations; the fit uses all of them.",
-    "memorizer_error": "an item costs its probability when no training draw hit it.",
-    "good_turing": "the items seen exactly once estimate the mass still unseen.",
-    "exponent_for_three_quarters": "the slope of the error curve depends on the Zipf exponent.",
-    "top_k_error": "items beyond k are never drawn; the others are drawn from the renormalised head.",
-    "predict_crossover": "the crossover grows like a power of k.",
-    "narrowed_exponent": "a temperature changes the exponent of the law the model trains on.",
-    "k_for_plateau": "the plateau is the mass the cut removes.",
-    "fresh_inputs_missing_mass": "an item survives a generation only if some draw hit it, every generation.",
-    "mixture": "the mixture weighs the cut law and the original law.",
-    "resume_point": "the half-way size grows with k squared and falls with the real share.",
-    "pi_for_resume": "read the real-data share at which the curve resumes where the text says.",
-    "prediction_error": "the error is the probability mass of the items predicted wrongly.",
-    "synthetic_law": "a generator can only produce what it saw, in proportion to the law.",
-    "resume_training_size": "real data must cover what the generator missed.",
-    "pi_halving": "read the real-data share at which the ratio reaches one half.",
-    "fake_chain": "each generation fits on data labelled by the previous generation's fit.",
-    "chain_theory": "the error adds one term per generation to the downstream fit's own term.",
-    "real_data_for_generator": "each generation adds its own error; find when it becomes small.",
-    "best_lambda": "the best regularisation minimises the predicted test error.",
-    "retention_factor": "the remaining error shrinks geometrically with the generation.",
-    "clean_exponent": "a power law is a straight line on log-log axes.",
-    "lambda_with_synthetic_data": "synthetic data add to the effective noise level.",
-    "best_sample_size": "read where the error curve of the stated schedule bottoms out.",
-    "breakdown_point": "the curated data are balanced when the kept wrong and correct masses are equal.",
-    "effective_noise": "compare the kept mass of wrong pairs with the whole kept mass.",
-    "centroid_accuracy": "train on the kept pairs only; the accuracy follows from the angle to the true mean.",
-    "smallest_threshold": "read the smallest threshold whose breakdown point meets the stated level.",
-    "estimate_keep_rates": "a keep rate is the kept share within one group of pairs.",
-    "self_confidence_keep": "a model's confidence in a label is its probability of that label.",
-    "best_of_k": "keep the best candidate of each row when it is good enough.",
-    "rank_verifiers": "a verifier is better when its breakdown point is higher.",
-    "top_p_law": "keep the most likely words until their mass reaches the budget, then renormalise.",
-    "kl_per_token": "the divergence weighs each context's divergence by how often it occurs.",
-    "error_rate": "add up the model's probability on the words the language forbids, context by context.",
-    "half_tail_top_p": "read the top-p at which half the tail is kept after the stated generations.",
-}
-_DIRECTION = re.compile(r" is too (high|low)\.")
-_HINT = re.compile(r" Hint: .*\Z", re.DOTALL)
-OWN_IMPLEMENTATION = ("fail", "report", "off")
-
-
-def _graded_message(feedback):
-    """The learner's message in graded mode: no direction for a reading, the idea instead of the code hint."""
-    message = _HINT.sub("", feedback.message)
-    if feedback.status == "incorrect":
-        message = _DIRECTION.sub(" is not the reading the exercise asks for.", message)
-        hint = GRADED_HINTS.get(feedback.name)
-        if hint:
-            message += f" Hint: {hint}"
-    return message
-
-
-def graded_checks(module):
-    """The checkers of ``module`` (e.g. ``course.checks.recursive``) with graded mode's feedback.
-
-    Each checker answers as before, but its hint is the short idea of :data:`GRADED_HINTS` instead of a
-    code-level hint, and a widget reading that is wrong is only "not the reading the exercise asks for",
-    never "too high" or "too low" (which would let it be bisected). The original checker is ``__wrapped__``.
-    """
-    import types
-
-    from .checks.core import Feedback
-
-    if not isinstance(module, types.ModuleType) or not hasattr(module, "__all__"):
-        raise TypeError(f"module must be a checkers module such as course.checks.recursive, got {module!r}.")
-    proxy = types.SimpleNamespace(__name__=module.__name__, __doc__=module.__doc__, __graded__=True)
-    for name in getattr(module, "__all__", ()):
-        checker = getattr(module, name)
-        if not callable(checker):
-            continue
-
-        def graded(student, *args, _checker=checker, **kwargs):
-            feedback = _checker(student, *args, **kwargs)
-            if not isinstance(feedback, Feedback):
-                return feedback
-            return Feedback(feedback.name, feedback.status, _graded_message(feedback))
-
-        graded.__name__, graded.__doc__, graded.__wrapped__ = name, checker.__doc__, checker
-        setattr(proxy, name, graded)
-    return proxy
-
-
-@contextlib.contextmanager
-def _instructor_seed(seed):
-    """Every ``numpy.random.default_rng(s)`` with an integer ``s`` draws from ``(s, seed)`` instead.
-
-    The checkers draw their test data from fixed integer seeds and compute the expected answers from the same
-    data, so under this context they test the learner's function on data the public checkers never use.
-    """
-    import numpy as np
-
-    real = np.random.default_rng
-
-    def default_rng(s=None):
-        if isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 0:
-            return real([int(s), seed])
-        return real(s)
-
-    np.random.default_rng = default_rng
-    try:
-        yield
-    finally:
-        np.random.default_rng = real
-
-
-# Exercises whose public cases are fixed numbers (no random data for the seed to change) get extra cases with
-# parameters drawn from the instructor's seed, their expected values computed by the course's reference.
-def _hidden_expected_std(rng):
-    from . import recursive
-
-    pairs = [(int(rng.integers(0, 60)), int(rng.integers(2, 200))) for _ in range(4)]
-    return [({"n": n, "n_samples": m}, float(recursive.gaussian_std_mean(n, m))) for n, m in pairs], 1e-6
-
-
-def _hidden_breakdown_point(rng):
-    from . import curation
-
-    rates = rng.uniform(0.05, 1.0, (4, 2))
-    return [({"phi": float(phi), "psi": float(psi)}, float(curation.breakdown_point(phi, psi)))
-            for phi, psi in rates], 1e-9
-
-
-def _hidden_effective_noise(rng):
-    from . import curation
-
-    values = rng.uniform(0.05, 0.95, (4, 3))
-    return [({"p": float(p), "phi": float(phi), "psi": float(psi)}, float(curation.effective_noise(p, phi, psi)))
-            for p, phi, psi in values], 1e-9
-
-
-def _zipf_law(rng):
-    from . import tails
-
-    return tails.zipf(float(rng.uniform(1.3, 3.0)), int(rng.integers(50, 3000)))
-
-
-def _hidden_memorizer_error(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 6)))
-        cases.append(({"T": T, "p": p}, tails.memorizer_error(T, p)))
-    return cases, 1e-9
-
-
-def _hidden_top_k_error(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 7)))
-        k = int(rng.integers(1, len(p)))
-        cases.append(({"T": T, "p": p, "k": k}, tails.memorizer_error(T, p, tails.top_k(p, k))))
-    return cases, 1e-8
-
-
-def _hidden_narrowed_exponent(rng):
-    from . import tails
-
-    values = np.column_stack([rng.uniform(1.2, 4.0, 4), rng.uniform(0.3, 1.0, 4)])
-    return [({"beta": float(b), "tau": float(t)}, float(tails.narrowed_exponent(float(b), tau=float(t))))
-            for b, t in values], 1e-9
-
-
-def _hidden_fresh_inputs_missing_mass(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p, T0, n = _zipf_law(rng), int(10 ** rng.uniform(1.5, 5)), int(rng.integers(1, 11))
-        cases.append(({"p": p, "T0": T0, "n": n},
-                      float(tails.generations(n, p, "fresh_inputs", T0=T0)["missing_mass"][-1])))
-    return cases, 1e-8
-
-
-def _hidden_mixture(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p = _zipf_law(rng)
-        k, pi = int(rng.integers(1, len(p))), float(rng.uniform(0, 1))
-        cases.append(({"p": p, "k": k, "pi": pi}, tails.mix(p, tails.top_k(p, k), pi)))
-    return cases, 1e-9
-
-
-HIDDEN_PARAMETERS = {
-    "expected_std": _hidden_expected_std, "breakdown_point": _hidden_breakdown_point,
-    "effective_noise": _hidden_effective_noise, "memorizer_error": _hidden_memorizer_error,
-    "top_k_error": _hidden_top_k_error, "narrowed_exponent": _hidden_narrowed_exponent,
-    "fresh_inputs_missing_mass": _hidden_fresh_inputs_missing_mass, "mixture": _hidden_mixture,
-}
-
-
-def _hidden_parameter_check(name, answer, seed):
-    """Feedback of ``answer`` on :data:`HIDDEN_PARAMETERS` cases drawn with ``seed``, or ``None`` (none for it)."""
-    import zlib
-
-    from .checks.core import Case, check_function
-
-    maker = HIDDEN_PARAMETERS.get(name)
-    if maker is None:
-        return None
-    rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-    try:
-        cases, rtol = maker(rng)
-    except Exception as error:  # a reference renamed or changed: grade on the rest, and say so to the grader
-        print(f"Note for the grader: no hidden-parameter cases for {name} ({type(error).__name__}: {error}).")
-        return None
-    return check_function(name, answer, [Case(kwargs, expected) for kwargs, expected in cases], rtol=rtol,
-                          atol=1e-15)
-
-
-_COURSE_DIR = str(Path(__file__).resolve().parent) + os.sep
-_LIBRARY_DIRS = tuple(sorted({str(Path(sysconfig.get_paths()[key]).resolve()) + os.sep
-                              for key in ("stdlib", "platstdlib", "purelib", "platlib")}))
-
-
-def _is_course(filename):
-    return filename.startswith(_COURSE_DIR)
-
-
-def _is_learner(filename):
-    """Code written in the notebook (or a file of the learner's), not the course's and not a library's."""
-    if filename.startswith("<"):
-        return filename.startswith("<ipython-input")
-    return not _is_course(filename) and not os.path.realpath(filename).startswith(_LIBRARY_DIRS)
-
-
-def _codes(dotted):
-    """The code objects of a dotted name of the course (a function, or every method of a class); empty if gone."""
-    module_name, _, attribute = dotted.rpartition(".")
-    try:
-        obj = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError):
-        return set()
-    objects = list(vars(obj).values()) if isinstance(obj, type) else [obj]
-    codes = set()
-    for item in objects:
-        item = getattr(item, "__func__", item)
-        item = getattr(item, "__wrapped__", item)
-        if hasattr(item, "__code__"):
-            codes.add(item.__code__)
-    return codes
-
-
-@contextlib.contextmanager
-def _course_calls(allow=()):
-    """Record the course functions that learner code calls directly (less those in ``allow``, dotted names)."""
-    allowed = set().union(*(_codes(name) for name in allow)) if allow else set()
-    found = []
-
-    def profile(frame, event, arg):
-        if event != "call":
-            return
-        code = frame.f_code
-        if not _is_course(code.co_filename) or code in allowed:
-            return
-        caller = frame.f_back
-        if caller is not None and _is_learner(caller.f_code.co_filename):
-            name = f"{frame.f_globals.get('__name__', '?')}.{getattr(code, 'co_qualname', code.co_name)}"
-            if name not in found:
-                found.append(name)
-
-    import threading
-
-    previous, previous_threads = sys.getprofile(), threading.getprofile()
-    sys.setprofile(profile)
-    threading.setprofile(profile)  # the checkers may call the learner's function in a worker thread
-    try:
-        yield found
-    finally:
-        sys.setprofile(previous)
-        threading.setprofile(previous_threads)
-
-
-def graded_test(checker, answer, *, seed, own_implementation="fail", allow=()):
-    """The hidden test of an exercise in graded mode; raises ``AssertionError`` (no points) when it fails.
-
-    1. the public checker must answer ✅, as in the learner's notebook;
-    2. the same checker must answer ✅ again on data drawn with the instructor's ``seed`` (see
-       :func:`_instructor_seed`), and, for the exercises of :data:`HIDDEN_PARAMETERS` (whose public cases are
-       fixed numbers), on parameters drawn with that seed: an answer fitted to the public cases fails here;
-    3. while both run, the learner's code must not call the course's own functions (``course.*``, the
-       checkers' reference functions included), apart from the dotted names in ``allow`` (the answer key's own
-       calls, which ``python -m course lab --graded`` writes there). ``own_implementation`` says what a call
-       does: "fail" (no points), "report" (printed, points kept) or "off".
-
-    The failure message is plain: it names the rule that failed and, for 3, the functions called.
-    """
-    if own_implementation not in OWN_IMPLEMENTATION:
-        raise ValueError(f"own_implementation must be one of {OWN_IMPLEMENTATION}, got {own_implementation!r}.")
-    checker = getattr(checker, "__wrapped__", checker)
-    with _course_calls(allow if own_implementation != "off" else ()) as called:
-        public = checker(answer)
-        hidden = parameters = None
-        if public:
-            with _instructor_seed(int(seed)):
-                hidden = checker(answer)
-            if hidden:
-                parameters = _hidden_parameter_check(public.name, answer, int(seed))
-    name = public.name
-    if called and own_implementation != "off":
-        message = (f"{name}: the answer calls the course's own implementation ({', '.join(called)}) instead of "
-                   f"computing it; graded answers must do the work themselves.")
-        if own_implementation == "fail":
-            raise AssertionError(message)
-        print(f"Note for the grader: {message}")
-    if not public:
-        raise AssertionError(_graded_message(public))
-    if not hidden:
-        raise AssertionError(f"{name}: passes the public checks but not the grader's hidden cases (other data "
-                             f"drawn the same way): {_graded_message(hidden)}")
-    if parameters is not None and not parameters:
-        raise AssertionError(f"{name}: passes the public checks but not the grader's hidden cases (other "
-                             f"parameters): {_graded_message(parameters)}")
-
-
-_GRADED_IMPORT = ("from course.grading import graded_checks  # graded lab: short hints, no direction for readings\n"
+_GRADED_IMPORT = ("from course.graded import graded_checks  # graded lab: short hints, no direction for readings\n"
                   "check = graded_checks(check)")
 _GRADED_COMMENT = ("# Nothing to do in this cell: it holds the grader's hidden test of the exercise above (run with\n"
                    "# the grader's own data after you submit). Run it if you like; it prints nothing.")
-_CHECK_IMPORT = re.compile(r"^from course\.checks import \w+ as check[ \t]*$", re.MULTILINE)
+_CHECK_IMPORT = re.compile(r"^from course\.checks import (\w+) as check[ \t]*$", re.MULTILINE)
 
 
 def _course_aliases(nb):
@@ -689,10 +365,12 @@ def _answer_key_calls(cell, aliases):
 def graded_source(source, *, seed, own_implementation="fail", allow=None):
     """Turn :func:`nbgrader_source`'s notebook into a graded lab's source notebook.
 
-    The checker import is followed by ``check = graded_checks(check)`` and every hidden test calls
-    :func:`graded_test` with ``seed``; ``allow`` maps exercise names to extra dotted names a learner may call
-    (the answer key's own calls are always allowed). The seed and settings stay in the hidden-test regions,
-    which nbgrader removes from the students' copies.
+    The checker import is followed by ``check = graded_checks(check)``, and every hidden test calls
+    :func:`course.graded.hidden_test` with ``seed`` (the module reloaded from its file first, so that a student
+    cell that rebinds it changes nothing); ``allow`` maps exercise names to extra dotted names a learner may
+    call (the answer key's own calls are always allowed). The seed and settings stay in the hidden-test
+    regions, which nbgrader removes from the students' copies (and, with the lab's configuration, from their
+    feedback).
     """
     _check_notebook("source", source)
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**63:
@@ -702,14 +380,15 @@ def graded_source(source, *, seed, own_implementation="fail", allow=None):
     allow = dict(allow or {})
     nb = copy.deepcopy(source)
     aliases = _course_aliases(nb)
-    imported = False
+    topic = None
     functions = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if not imported and _CHECK_IMPORT.search(cell.source):
+        match = _CHECK_IMPORT.search(cell.source)
+        if topic is None and match:
+            topic = match.group(1)
             cell.source = _CHECK_IMPORT.sub(lambda m: m.group(0).rstrip() + "\n" + _GRADED_IMPORT, cell.source, count=1)
-            imported = True
         exercise = exercise_name(cell)
         if exercise:
             functions[exercise[0]] = (exercise[1], _answer_key_calls(cell, aliases))
@@ -719,11 +398,13 @@ def graded_source(source, *, seed, own_implementation="fail", allow=None):
             permitted = tuple(dict.fromkeys([*calls, *allow.get(name, ())]))
             cell.source = "\n".join([
                 _GRADED_COMMENT, f"### {BEGIN_TESTS}",
-                "from course.grading import graded_test",
-                f"graded_test(check.{name}, {function}, seed={seed}, own_implementation={own_implementation!r},",
-                f"            allow={permitted!r})",
+                "import importlib as _importlib",
+                f"_importlib.reload(_importlib.import_module('course.graded')).hidden_test(",
+                f"    {topic!r}, {name!r}, globals().get({function!r}), seed={seed}, "
+                f"own_implementation={own_implementation!r},",
+                f"    allow={permitted!r}, made_with={_version()!r})",
                 f"### {END_TESTS}"])
-    if functions and not imported:
+    if functions and topic is None:
         raise ValueError("a graded notebook must import its checkers as `from course.checks import <topic> as check`.")
     return nb
 
@@ -758,6 +439,34 @@ class _HiddenTestChecksum(logging.Filter):
 for _name in ("AutogradeApp", "NbGraderAPI", "ServerApp", "LabApp", "NotebookApp"):
     logging.getLogger(_name).addFilter(_HiddenTestChecksum())
 warnings.filterwarnings("ignore", message=r"Object of type <\\w+> not in session")
+
+# Feedback without secrets: the hidden-test regions (the instructor's seed, the grader's calls) are cleared from
+# the feedback students get, as from their release; a failed hidden test shows its message only.
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
+
+from nbconvert.preprocessors import Preprocessor  # noqa: E402
+
+
+class FigureAltText(Preprocessor):
+    # Gives each figure of the feedback the text alternative its cell printed (nbconvert's HTML has none).
+    enabled = True
+
+    def preprocess_cell(self, cell, resources, index):
+        import html
+
+        printed = [line for output in cell.get("outputs", []) if output.get("name") == "stdout"
+                   for line in output.get("text", "").splitlines() if line.strip()]
+        alt = printed[0][:300] if printed else "A figure of this notebook (its cell printed no description)."
+        for output in cell.get("outputs", []):
+            data = output.get("data", {{}})
+            if "image/png" in data and "text/html" not in data:
+                data["text/html"] = (f'<img src="data:image/png;base64,{{data["image/png"].strip()}}" '
+                                     f'alt="{{html.escape(alt)}}">')
+        return cell, resources
+
+
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests, FigureAltText]
 """
 _KERNEL_CONFIG = """\
 # Run the notebooks with the course's interpreter ({python}), whatever environment nbgrader runs in.
@@ -778,6 +487,21 @@ class LabLayout:
     kept: list = field(default_factory=list)       # files edited since `lab` wrote them (or not its own): kept
     set_aside: dict = field(default_factory=dict)  # edited file -> where it was moved (replace_edited=True)
     seed: int | None = None                        # graded mode's seed
+
+
+def _lab_notebook(source):
+    """A lab's source notebook: its Colab badge opens the learner's version, its metadata names the course version.
+
+    The version (``metadata.course.version``, kept by nbgrader in the students' copies) lets a graded hidden test
+    tell the grader when the course that grades differs from the one that made the lab.
+    """
+    from .build import BADGE_ID  # the lab folder sits above build in the import graph
+
+    for cell in source.cells:
+        if cell.get("id") == BADGE_ID:
+            cell.source = re.sub(r"(/blob/[^/]+/)solutions/", r"\1notebooks/", cell.source)
+    source.metadata["course"] = {"version": _version()}
+    return source
 
 
 def _digest(data):
@@ -850,13 +574,16 @@ def make_lab(course_dir, solutions, *, assignment="lab", kernel_python=None, gra
     files["nbgrader_config.py"] = config.encode()
     notebooks = []
     for path in paths:
-        source = nbgrader_source(annotate(nbformat.read(path, 4)))
+        source = _lab_notebook(nbgrader_source(annotate(nbformat.read(path, 4))))
         if graded:
             source = graded_source(source, seed=seed, own_implementation=own_implementation, allow=allow)
         relative = f"source/{assignment}/{path.name}"
         files[relative] = (nbformat.writes(source) + "\n").encode()
         notebooks.append(course_dir / relative)
 
+    if not course_dir.exists():  # the course folder holds the seed and the gradebook: the instructor's only
+        course_dir.mkdir(parents=True)
+        course_dir.chmod(0o700)
     manifest_path = course_dir / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text())["files"]

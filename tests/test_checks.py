@@ -278,3 +278,39 @@ def test_topic_checkers_survive_any_returned_value(checker, value):
     feedback = checker(lambda *a, **k: value)
     assert isinstance(feedback, Feedback)
     assert feedback.status in {"correct", "incorrect", "todo"} and len(feedback.message) < 600
+
+
+def test_a_verdict_has_a_real_length_bound_whatever_the_learner_returns():
+    """The case, the learner's value and the hint share a bounded message: a value whose description fills every
+    quote, on a case with many long arguments, still gives a verdict of at most core._MAX_MESSAGE characters."""
+    from course.checks import core
+
+    long_kwargs = {f"argument_{i}": np.arange(1000.0) + i for i in range(6)}
+
+    def compare(got):
+        return "returned " + core.describe(got) * 5 + "; expected something else entirely"
+
+    hint = "h" * 200  # the longest hint of the course has 196 characters, the longest exercise name 26
+    feedback = core.check_function("an_exercise_name_of_28_chars", lambda **k: "x" * 10_000,
+                                   [core.Case(long_kwargs, compare)], hint=hint)
+    assert not feedback and feedback.message.endswith(f" Hint: {hint}")
+    assert len(feedback.message) <= core._MAX_MESSAGE < 600
+    assert len(core.check_function("f", lambda: 1.0, [core.Case({}, 2.0)]).message) < 100
+
+
+def test_good_answers_in_another_container_pass():
+    """Answers the issue lists as rejected although right: a reading as a 0-d array, a pair as an array."""
+    from course import recursive
+    from course.checks import recursive as check
+
+    harmonic = 1 / np.arange(1, 21)
+    exact = float(recursive.expected_survivors(harmonic / harmonic.sum(), 50, 50)[-1])
+    assert check.survivors_after_50(lambda: exact)
+    assert check.survivors_after_50(lambda: np.array(exact))
+    assert not check.survivors_after_50(lambda: np.array([exact]))  # an array of one entry is still not a number
+
+    def as_array(mu, var, n_samples, rng):
+        x = rng.normal(mu, np.sqrt(var), n_samples)
+        return np.array([x.mean(), x.var(ddof=1)])
+
+    assert check.one_generation(as_array)

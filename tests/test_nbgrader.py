@@ -13,14 +13,16 @@ import contextlib
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 
 import nbformat
 import numpy as np
 import pytest
 
-from course import build, grading
+from course import build, graded, grading
 from course.__main__ import _solution_paths
 from course.__main__ import main as course_main
 
@@ -346,31 +348,31 @@ def _learner_function(tmp_path, source, name):
 def test_graded_feedback_gives_the_idea_and_no_direction():
     from course.checks import curation as public
 
-    graded = grading.graded_checks(public)
-    assert graded.breakdown_point.__wrapped__ is public.breakdown_point
-    wrong = graded.breakdown_point(lambda phi, psi: psi / (phi + psi))
-    assert "Hint: " + grading.GRADED_HINTS["breakdown_point"] in wrong.message
+    checks = graded.graded_checks(public)
+    assert checks.breakdown_point.__wrapped__ is public.breakdown_point
+    wrong = checks.breakdown_point(lambda phi, psi: psi / (phi + psi))
+    assert "Hint: " + graded.GRADED_HINTS["breakdown_point"] in wrong.message
     assert public.breakdown_point(lambda phi, psi: psi / (phi + psi)).message != wrong.message
     for reading in (0.01, 0.99):
-        message = graded.smallest_threshold(lambda value=reading: value).message
+        message = checks.smallest_threshold(lambda value=reading: value).message
         assert "too high" not in message and "too low" not in message and "not the reading" in message
-    assert graded.breakdown_point(lambda phi, psi: phi / (phi + psi))
+    assert checks.breakdown_point(lambda phi, psi: phi / (phi + psi))
     exercises = {exercise[0] for path in sorted((ROOT / "solutions").glob("*.ipynb"))
                  for cell in nbformat.read(path, 4).cells if (exercise := grading.exercise_name(cell))}
-    assert exercises <= set(grading.GRADED_HINTS), "every exercise needs a short idea hint for graded mode"
+    assert exercises <= set(graded.GRADED_HINTS), "every exercise needs a short idea hint for graded mode"
 
 
 def test_graded_test_refuses_the_course_implementation_and_public_only_answers(tmp_path):
     from course.checks import curation as check
 
     honest = _learner_function(tmp_path, "def f(phi, psi):\n    return phi / (phi + psi)\n", "f")
-    grading.graded_test(check.breakdown_point, honest, seed=3)
+    graded.graded_test(check.breakdown_point, honest, seed=3)
     cheat = _learner_function(tmp_path, "from course import curation\n\ndef f(phi, psi):\n"
                                         "    return curation.breakdown_point(phi, psi)\n", "f")
     with pytest.raises(AssertionError, match=r"calls the course's own implementation \(course.curation.breakdown_point\)"):
-        grading.graded_test(check.breakdown_point, cheat, seed=3)
-    grading.graded_test(check.breakdown_point, cheat, seed=3, own_implementation="off")
-    grading.graded_test(check.breakdown_point, cheat, seed=3, allow=("course.curation.breakdown_point",))
+        graded.graded_test(check.breakdown_point, cheat, seed=3)
+    graded.graded_test(check.breakdown_point, cheat, seed=3, own_implementation="off")
+    graded.graded_test(check.breakdown_point, cheat, seed=3, allow=("course.curation.breakdown_point",))
     # An answer that only replays the public cases passes the learner's checker, not the hidden cases.
     source = ("answers = []\n\ndef record(keep, correct):\n    phi, psi = keep[correct].mean(), keep[~correct].mean()\n"
               "    answers.append((keep.tobytes(), (phi, psi, phi / (phi + psi))))\n    return answers[-1][1]\n\n"
@@ -380,7 +382,7 @@ def test_graded_test_refuses_the_course_implementation_and_public_only_answers(t
     replay = record.__globals__["replay"]
     assert check.estimate_keep_rates(replay)
     with pytest.raises(AssertionError, match="passes the public checks but not the grader's hidden cases"):
-        grading.graded_test(check.estimate_keep_rates, replay, seed=3)
+        graded.graded_test(check.estimate_keep_rates, replay, seed=3)
 
 
 def _public_answers(checker, seed=None):
@@ -391,7 +393,7 @@ def _public_answers(checker, seed=None):
         answers.append(float((p_after[p_before > 0] == 0).mean()))
         return answers[-1]
 
-    with grading._instructor_seed(seed) if seed is not None else contextlib.nullcontext():
+    with graded._instructor_seed(seed) if seed is not None else contextlib.nullcontext():
         assert checker(record)
     return answers
 
@@ -491,11 +493,11 @@ def _answer_key(name):
     raise AssertionError(f"no exercise {name} in solutions/")
 
 
-@pytest.mark.parametrize("name", sorted(grading.HIDDEN_PARAMETERS))
+@pytest.mark.parametrize("name", sorted(graded.HIDDEN_PARAMETERS))
 def test_answer_keys_pass_the_hidden_parameter_cases_and_replays_do_not(name):
     answer, check = _answer_key(name)
     for seed in (1, 2, 20261130):
-        grading.graded_test(getattr(check, name), answer, seed=seed)
+        graded.graded_test(getattr(check, name), answer, seed=seed)
     # An answer that replays the public cases' results, call by call, passes the learner's checker only.
     results = []
 
@@ -512,4 +514,340 @@ def test_answer_keys_pass_the_hidden_parameter_cases_and_replays_do_not(name):
 
     assert getattr(check, name)(replay)
     with pytest.raises(AssertionError, match="not the grader's hidden cases"):
-        grading.graded_test(getattr(check, name), replay, seed=7)
+        graded.graded_test(getattr(check, name), replay, seed=7)
+
+
+# --- acceptance: a graded lab that a class cannot game -------------------------------------------------------
+
+#: A generic answer that computes nothing: it reads the expected value out of the checker's frames (a local
+#: ``expected`` of a reading's checker, or the ``case`` being checked) or, failing that, out of any ``Case``
+#: object alive with the same arguments. It passes value-based checkers in self-check mode.
+_READER = '''
+import gc as _gc
+import sys as _sys
+
+import numpy as _np
+
+
+def _same(a, b):
+    try:
+        if isinstance(a, _np.ndarray) or isinstance(b, _np.ndarray):
+            return _np.array_equal(a, b)
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+def _number_in(value, depth=0):
+    if isinstance(value, (int, float, _np.number, _np.ndarray, tuple)) and not isinstance(value, bool):
+        return value
+    names = getattr(getattr(value, "__code__", None), "co_freevars", ())
+    cells = sorted(zip(names, getattr(value, "__closure__", None) or ()), key=lambda item: item[0] != "expected")
+    for _, cell in cells if depth < 4 else ():
+        try:
+            found = _number_in(cell.cell_contents, depth + 1)
+        except ValueError:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _matches(case, kwargs):
+    given = getattr(case, "kwargs", None)
+    return isinstance(given, dict) and given.keys() == kwargs.keys() and all(_same(given[k], kwargs[k]) for k in kwargs)
+
+
+def _steal(kwargs):
+    for frame in list(_sys._current_frames().values()):
+        while frame is not None:
+            local = frame.f_locals
+            if not kwargs and isinstance(local.get("expected"), (int, float)):
+                return local["expected"]
+            if _matches(local.get("case"), kwargs) and _number_in(local["case"].expected) is not None:
+                return _number_in(local["case"].expected)
+            frame = frame.f_back
+    for obj in _gc.get_objects():
+        if type(obj).__name__ == "Case" and _matches(obj, kwargs) and _number_in(obj.expected) is not None:
+            return _number_in(obj.expected)
+    raise NotImplementedError
+'''
+
+#: Rebinds the grading entry points, makes every verdict true and every comparison succeed.
+_PATCHER = '''
+import numpy as _np
+import course.graded
+import course.grading
+from course.checks import core as _core
+
+course.graded.hidden_test = lambda *args, **kwargs: None
+course.graded.graded_test = lambda *args, **kwargs: None
+_core.Feedback.__bool__ = lambda self: True
+_core.check_function = lambda name, *args, **kwargs: _core.Feedback(name, "correct", "ok")
+_np.allclose = lambda *args, **kwargs: True
+'''
+
+
+def _released_exercises(nb):
+    """``[(cell, name, function)]`` of a released notebook's exercise cells (solution regions already stubbed)."""
+    found = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            name, function = re.fullmatch(r"check\.(\w+)\((\w+)\)", cell.source.strip().split("\n")[-1]).groups()
+            found.append((cell, name, function))
+    return found
+
+
+def _with_prints(nb):
+    """The answer key with a print at the top of every answer, and a figure in ``fraction_lost`` (called 5 times by
+    its checker; a figure in ``one_generation``, called 6000 times, is too slow for any time limit)."""
+    for cell in nb.cells:
+        if exercise := grading.exercise_name(cell):
+            extra = "print('working on it')"
+            if exercise[0] == "fraction_lost":
+                extra += "; import matplotlib.pyplot as _plt; _plt.figure(); _plt.plot([0, 1]); _plt.show()"
+            cell.source = re.sub(r"^( *)(### BEGIN SOLUTION.*)$", lambda m: f"{m[1]}{m[2]}\n{m[1]}{extra}",
+                                 cell.source, count=1, flags=re.MULTILINE)
+    return nb
+
+
+def _readers(nb):
+    """Every exercise answered by :data:`_READER`'s generic function."""
+    for i, (cell, name, function) in enumerate(_released_exercises(nb)):
+        params = "" if re.search(rf"^def {function}\(\s*\)", cell.source, re.MULTILINE) else "*args, **kwargs"
+        body = f"def {function}({params}):\n    return _steal({'kwargs' if params else '{}'})"
+        cell.source = (_READER if i == 0 else "") + body + f"\n\ncheck.{name}({function})"
+    return nb
+
+
+def _patcher(nb):
+    """The release, with the grading code patched in the first exercise cell and no exercise answered."""
+    cell = _released_exercises(nb)[0][0]
+    cell.source = _PATCHER + "\n" + cell.source
+    return nb
+
+
+@pytest.mark.notebooks
+def test_real_nbgrader_graded_lab_cannot_be_gamed_and_its_feedback_keeps_the_secrets(tmp_path):
+    """A graded lab of notebooks 00 and 01 through nbgrader: honest answers that print (and plot) get every point;
+    a student who patches the grading code, and one whose answers read the checker's frames, get none; the
+    feedback files hold no seed, no hidden-test source and no path of the grader."""
+    from course.checks import recursive as public
+
+    venv = _nbgrader_venv()
+    notebooks = LAB_NOTEBOOKS
+    reader = {}
+    exec(compile(_READER, str(tmp_path / "reader_cell.py"), "exec"), reader)  # noqa: S102 (a learner's cell)
+    # The reader is a real attack: in self-check mode it passes value-based checkers without computing anything.
+    assert public.fraction_lost(lambda p_before, p_after: reader["_steal"]({"p_before": p_before, "p_after": p_after}))
+    assert public.survivors_after_50(lambda: reader["_steal"]({}))
+
+    seed = 8675309421
+    course_dir = tmp_path / "course"
+    layout = grading.make_lab(course_dir, notebooks, assignment="graded", kernel_python=sys.executable, graded=True,
+                              seed=seed)
+    _nbgrader(venv, course_dir, "generate_assignment", "graded")
+    students = {}
+    for path in notebooks:
+        release = nbformat.read(course_dir / "release" / "graded" / path.name, 4)
+        key = {exercise[0]: cell.source for cell in nbformat.read(path, 4).cells
+               if (exercise := grading.exercise_name(cell))}  # the executed key: its readings pass their checkers
+        honest = copy.deepcopy(release)
+        for cell, name, _ in _released_exercises(honest):
+            cell.source = key[name]
+        students.setdefault("honest", {})[path.name] = _with_prints(honest)
+        students.setdefault("reader", {})[path.name] = _readers(copy.deepcopy(release))
+        students.setdefault("patcher", {})[path.name] = _patcher(copy.deepcopy(release))
+        students.setdefault("blank", {})[path.name] = release
+    for student, files in students.items():
+        folder = course_dir / "submitted" / student / "graded"
+        folder.mkdir(parents=True)
+        for name, nb in files.items():
+            nbformat.write(nb, folder / name)
+    _nbgrader(venv, course_dir, "autograde", "graded")
+    grades = subprocess.run([str(venv / "bin" / "python"), "-c", _GRADES.replace('"lab"', '"graded"').replace(
+        '("key", "blank")', repr(tuple(students)))], cwd=course_dir, capture_output=True, text=True, timeout=600,
+        check=True)
+    scores = json.loads(grades.stdout)
+    for student, notebooks_ in scores.items():
+        for notebook, marks in notebooks_.items():
+            got = {name: score for name, (score, _) in marks.items()}
+            wanted = {name: (top if student == "honest" else 0) for name, (_, top) in marks.items()}
+            assert got == wanted, (student, notebook, got)
+    patched = nbformat.read(course_dir / "autograded" / "patcher" / "graded" / notebooks[0].name, 4)
+    errors = "".join(output.get("evalue", "") for cell in patched.cells for output in cell.get("outputs", ()))
+    assert "changed the course's code or a library's" in errors and "course.checks.core.Feedback" in errors
+
+    _nbgrader(venv, course_dir, "generate_feedback", "graded")
+    feedback = sorted((course_dir / "feedback").rglob("*.html"))
+    assert len(feedback) == len(students) * len(notebooks)
+    for path in feedback:
+        text = path.read_text()
+        for secret in (str(seed), "BEGIN HIDDEN TESTS", "_importlib.reload", str(ROOT / "course"), "_course_graded"):
+            assert secret not in text, (path, secret)
+    honest = (course_dir / "feedback" / "honest" / "graded" / notebooks[0].name.replace(".ipynb", ".html")).read_text()
+    assert "Nothing to do in this cell" in honest  # the test cells are there, without their hidden region
+
+
+# --- graded mode: the learner's function in a worker process (no nbgrader needed) -------------------------------
+
+_BYPASSES = {  # ways around a watch on calls; the course's functions themselves refuse them in the worker
+    "saved reference": "from course.curation import breakdown_point as _bp\n\ndef f(phi, psi):\n    return _bp(phi, psi)\n",
+    "exec": ("def f(phi, psi):\n    space = {'phi': phi, 'psi': psi}\n"
+             "    exec('from course import curation\\nr = curation.breakdown_point(phi, psi)', space)\n"
+             "    return space['r']\n"),
+    "singledispatch": ("import functools\nfrom course import curation\n\n"
+                       "_bp = functools.singledispatch(curation.breakdown_point)\n\ndef f(phi, psi):\n"
+                       "    return _bp(phi, psi)\n"),
+    "thread pool": ("from concurrent.futures import ThreadPoolExecutor\nfrom course import curation\n\n"
+                    "def f(phi, psi):\n    with ThreadPoolExecutor(1) as pool:\n"
+                    "        return pool.submit(curation.breakdown_point, phi, psi).result()\n"),
+    "profiler off": ("import sys, threading\nfrom course import curation\n\ndef f(phi, psi):\n"
+                     "    sys.setprofile(None)\n    threading.setprofile(None)\n"
+                     "    return curation.breakdown_point(phi, psi)\n"),
+    "map": "from course import curation\n\ndef f(phi, psi):\n    return list(map(curation.breakdown_point, [phi], [psi]))[0]\n",
+    "fresh import": ("import importlib, sys\n\ndef f(phi, psi):\n    sys.modules.pop('course.curation', None)\n"
+                     "    return importlib.import_module('course.curation').breakdown_point(phi, psi)\n"),
+}
+
+
+@pytest.mark.skipif(not graded.CAN_ISOLATE, reason="the worker process needs os.fork")
+@pytest.mark.parametrize("way", sorted(_BYPASSES))
+def test_graded_test_refuses_the_course_implementation_however_it_is_called(tmp_path, way):
+    from course.checks import curation as check
+
+    cheat = _learner_function(tmp_path, _BYPASSES[way], "f")
+    assert check.breakdown_point(cheat), "the bypass computes the right answer (so only the rule can fail it)"
+    with pytest.raises(AssertionError, match=r"calls the course's own implementation \(course.curation.breakdown_point"):
+        graded.graded_test(check.breakdown_point, cheat, seed=3)
+
+
+@pytest.mark.skipif(not graded.CAN_ISOLATE, reason="the worker process needs os.fork")
+def test_graded_honest_answers_may_print_plot_and_use_helpers(tmp_path):
+    from course.checks import curation as check
+
+    honest = _learner_function(tmp_path, (
+        "import sys\nimport warnings\n\ndef _share(a, b):\n    return a / (a + b)\n\ndef f(phi, psi):\n"
+        "    print('phi and psi:', phi, psi)\n    print('to stderr', file=sys.stderr)\n"
+        "    warnings.warn('a warning of mine')\n    return _share(phi, psi)\n"), "f")
+    graded.graded_test(check.breakdown_point, honest, seed=3)
+
+
+@pytest.mark.skipif(not graded.CAN_ISOLATE, reason="the worker process needs os.fork")
+@pytest.mark.parametrize("loop", ["catches everything", "C loop holding the GIL"])
+def test_graded_time_limit_ends_the_work(tmp_path, loop):
+    """A runaway answer gets its verdict at the checker's limit (10 s) plus at most a few seconds, and its
+    process is gone afterwards (nothing of it keeps a core busy)."""
+    from course.checks import curation as check
+
+    pid_file = tmp_path / "pid"
+    body = ("    while True:\n        try:\n            sum(range(10**6))\n        except BaseException:\n            pass\n"
+            if loop == "catches everything" else "    return sum(range(10**15))\n")
+    runaway = _learner_function(tmp_path, f"import os\n\ndef f(phi, psi):\n    open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n{body}", "f")
+    start = time.monotonic()
+    with pytest.raises(AssertionError, match="did not finish within 10 s"):
+        graded.graded_test(check.breakdown_point, runaway, seed=3)
+    assert time.monotonic() - start < 10 + 5
+    pid = int(pid_file.read_text())
+    assert pid != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+@pytest.mark.skipif(not graded.CAN_ISOLATE, reason="the worker process needs os.fork")
+def test_graded_results_are_read_as_plain_data_only(tmp_path):
+    """An answer whose result is an object with its own methods (an always-equal number, a float subclass) never
+    gets those methods run by the grader: the result is not read back, and the answer fails."""
+    from course.checks import curation as check
+
+    sneaky = _learner_function(tmp_path, (
+        "class Anything(float):\n    def __eq__(self, other):\n        return True\n    __hash__ = float.__hash__\n"
+        "    def __sub__(self, other):\n        return 0.0\n    __rsub__ = __sub__\n\n"
+        "def f(phi, psi):\n    return Anything(0.123)\n"), "f")
+    with pytest.raises(AssertionError, match="breakdown_point"):
+        graded.graded_test(check.breakdown_point, sneaky, seed=3)
+
+
+def test_lab_folder_is_private_and_its_notebooks_point_at_the_learner_version(tmp_path):
+    import course
+
+    layout = grading.make_lab(tmp_path / "new", LAB_NOTEBOOKS[:1], graded=True, seed=5)
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+    source = nbformat.read(layout.notebooks[0], 4)
+    badge = next(cell.source for cell in source.cells if cell.get("id") == build.BADGE_ID)
+    assert "/notebooks/00_start_here.ipynb" in badge and "/solutions/" not in badge
+    assert source.metadata["course"] == {"version": course.__version__}
+    assert all(f"made_with={course.__version__!r}" in cell.source for cell in source.cells if grading._is_test_cell(cell))
+    config = (tmp_path / "new" / "nbgrader_config.py").read_text()
+    assert "ClearHiddenTests" in config and "FigureAltText" in config
+    existing = tmp_path / "mine"
+    existing.mkdir(mode=0o750)
+    existing.chmod(0o750)
+    grading.make_lab(existing, LAB_NOTEBOOKS[:1])
+    assert existing.stat().st_mode & 0o777 == 0o750  # an instructor's own folder keeps its mode
+
+
+@pytest.mark.skipif(not graded.CAN_ISOLATE, reason="the worker process needs os.fork")
+def test_graded_test_tells_the_grader_about_another_course_version(tmp_path, capsys):
+    import course
+    from course.checks import curation as check
+
+    honest = _learner_function(tmp_path, "def f(phi, psi):\n    return phi / (phi + psi)\n", "f")
+    graded.hidden_test("curation", "breakdown_point", honest, seed=3, made_with="0.0.1")
+    assert "made with course 0.0.1" in capsys.readouterr().out
+    graded.hidden_test("curation", "breakdown_point", honest, seed=3, made_with=course.__version__)
+    assert capsys.readouterr().out == ""
+    assert check.breakdown_point(honest)
+
+
+@pytest.mark.parametrize("patch", ["exec'd numpy function", "always-true verdict", "rebound checker"])
+def test_graded_test_ignores_and_reports_patched_grading_code(tmp_path, monkeypatch, patch):
+    """The hidden test grades with a private copy of the course, so a patch cannot pass a wrong answer; the patch
+    is named in the message and the exercise gets no points."""
+    from course.checks import core
+    from course.checks import curation as check
+
+    if patch == "exec'd numpy function":
+        space = {}
+        exec("def anything(*args, **kwargs):\n    return True\n", space)  # noqa: S102 (the attack)
+        monkeypatch.setattr(np, "allclose", space["anything"])
+        where = "numpy.allclose"
+    elif patch == "always-true verdict":
+        monkeypatch.setattr(core.Feedback, "__bool__", lambda self: True)
+        where = "course.checks.core.Feedback"
+    else:
+        monkeypatch.setattr(check, "breakdown_point", lambda student: core.Feedback("breakdown_point", "correct", "✅"))
+        where = "course.checks.curation.breakdown_point"
+    wrong = _learner_function(tmp_path, "def f(phi, psi):\n    return 0.5\n", "f")
+    with pytest.raises(AssertionError, match=re.escape(where)):
+        graded.hidden_test("curation", "breakdown_point", wrong, seed=3)
+
+
+_ALT_TEXT = """
+import sys
+import nbformat
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+space = {"get_config": Config}
+exec(open(sys.argv[1]).read(), space)
+cell = nbformat.v4.new_code_cell("x")
+cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Figure: 20 categories fall to 2.08.\\n"),
+                nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+nb = nbformat.v4.new_notebook()
+nb.cells = [cell]
+nb, _ = space["FigureAltText"]()(nb, {})
+html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+print('alt="Figure: 20 categories fall to 2.08."' in html and "No description has been provided" not in html)
+"""
+
+
+@pytest.mark.notebooks
+def test_lab_feedback_figures_carry_the_text_their_cell_printed(tmp_path):
+    """nbconvert's HTML gives figures no alternative text (and warns once per figure); the lab's configuration
+    gives each the line its cell printed."""
+    venv = _nbgrader_venv()
+    grading.make_lab(tmp_path, LAB_NOTEBOOKS[:1])
+    result = subprocess.run([str(venv / "bin" / "python"), "-c", _ALT_TEXT, str(tmp_path / "nbgrader_config.py")],
+                            capture_output=True, text=True, timeout=300, check=True)
+    assert result.stdout.strip() == "True", result.stdout + result.stderr

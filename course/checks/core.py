@@ -30,6 +30,8 @@ import numpy as np
 __all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value"]
 
 _MAX_CHARS = 160  # longest representation of a value shown in feedback
+_MAX_CALL = 120  # longest description of a case's call (all its arguments)
+_MAX_MESSAGE = 500  # longest verdict of check_function: whatever a learner's function returns, never more
 _MAX_PRINTED_LINES = 8  # lines of the learner's own printed output shown with a verdict
 _MAX_PRINTED_CHARS = 600
 
@@ -87,6 +89,8 @@ def describe(value):
 
 def _describe_call(name, kwargs):
     args = ", ".join(f"{key}={describe(value)}" for key, value in kwargs.items())
+    if len(args) > _MAX_CALL:
+        args = args[: _MAX_CALL - 3] + "..."
     return f"{name}({args})"
 
 
@@ -213,8 +217,15 @@ class _ThreadWriter(io.TextIOBase):
             self.original.flush()
 
 
+#: Graded mode (:mod:`course.graded`) sets this in its private copy of this module to a function with
+#: :func:`_run`'s signature that runs the learner's code in another process; ``None``: a worker thread.
+_RUNNER = None
+
+
 def _run(function, kwargs, time_limit):
     """Run ``function(**kwargs)`` in a worker thread; return ``(result, printed, timed_out)``."""
+    if _RUNNER is not None:
+        return _RUNNER(function, kwargs, time_limit)
     result, printed, ident = _Result(), io.StringIO(), [None]
 
     def work():
@@ -340,25 +351,32 @@ def check_function(name, student, cases, *, rtol=1e-6, atol=1e-9, hint="", time_
                 except Exception as error:  # a result so odd that comparing it fails
                     problem = f"returned {describe(got)}, which could not be compared ({type(error).__name__})"
         if problem:
-            problem = str(problem)
-            if len(problem) > 2 * _MAX_CHARS:  # a comparison that quoted a huge value
-                problem = problem[: 2 * _MAX_CHARS - 3] + "..."
-            message = (f"❌ {name}: not yet. Case {i} of {len(cases)}: {_describe_call(name, case.kwargs)} "
-                       f"{problem.rstrip('.')}.")
-            message = f"{message} Hint: {hint}" if hint else message
+            # What the learner's value makes of the message (the problem, which quotes it) gets the room that the
+            # case and the hint leave, so that no value makes a verdict longer than _MAX_MESSAGE.
+            head = f"❌ {name}: not yet. Case {i} of {len(cases)}: {_describe_call(name, case.kwargs)} "
+            tail = f" Hint: {hint}" if hint else ""
+            room = max(60, _MAX_MESSAGE - len(head) - len(tail) - 1)
+            problem = str(problem).rstrip(".")
+            if len(problem) > room:
+                problem = problem[: room - 3] + "..."
+            message = f"{head}{problem}.{tail}"
             return Feedback(name, "incorrect", message, _show_printed(printed, i))
         first_printed = first_printed or printed
     checked = f"{len(cases)} case{'s' if len(cases) > 1 else ''}"
     return Feedback(name, "correct", f"✅ {name}: correct ({checked} checked).", _show_printed(first_printed))
 
 
-def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_limit=10.0):
+def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_limit=10.0, digits=None):
     """Judge a number the learner found (for example by exploring a widget) against ``expected``.
 
     ``answer`` is a number or a function returning it. The verdict says "too high" or "too low" and gives
     ``hint``, but never the expected value. Accepted when ``|answer - expected| <= atol + rtol*|expected|``;
     an accepted answer that is not the exact reading is told "close enough; the exact reading is ...".
+    ``digits``: the reading is shown with that many decimals, so both the shown value and the exact one are
+    right, and anything within half a unit of the last shown digit is accepted.
     """
+    if digits is not None:
+        atol = max(atol, 0.5 * 10.0**-digits + 1e-12)
     printed = ""
     if callable(answer):
         answer, problem, todo, printed = _call(answer, {}, time_limit)
@@ -379,6 +397,8 @@ def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_lim
     if isinstance(answer, (str, bytes)):
         return Feedback(name, "incorrect", f"❌ {name}: expected a single number, got the text {describe(answer)}; "
                                            f"return the number itself, not a string.", _show_printed(printed))
+    if isinstance(answer, np.ndarray) and answer.ndim == 0 and answer.dtype.kind in "iuf":
+        answer = answer[()]  # np.array(2.08): a single number in an array of no dimension
     if isinstance(answer, (bool, np.bool_)) or not isinstance(answer, (int, float, np.integer, np.floating)):
         return Feedback(name, "incorrect", f"❌ {name}: expected a single number, got {describe(answer)}.",
                         _show_printed(printed))
@@ -391,7 +411,8 @@ def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_lim
                         _show_printed(printed))
     expected = float(expected)
     if abs(answer - expected) <= atol + rtol * abs(expected):
-        if abs(answer - expected) <= 1e-9 * max(1.0, abs(expected)):
+        shown = digits is not None and abs(answer - round(expected, digits)) <= 1e-9 * max(1.0, abs(expected))
+        if shown or abs(answer - expected) <= 1e-9 * max(1.0, abs(expected)):
             message = f"✅ {name}: {describe(answer)} is right."
         else:
             message = f"✅ {name}: {describe(answer)} is close enough; the exact reading is {describe(expected)}."
