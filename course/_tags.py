@@ -40,8 +40,9 @@ LAYERS = {
     "course.plots": "core",
     "course.recursive": "science", "course.tails": "science", "course.scaling": "science",
     "course.regression": "science", "course.curation": "science", "course.lm": "science",
+    "course.arithmetic": "science",
     "course._torch": "torch", "course.nets": "torch", "course.memorizer_net": "torch",
-    "course.curation_net": "torch", "course.lm_net": "torch",
+    "course.curation_net": "torch", "course.lm_net": "torch", "course.arithmetic_net": "torch",
     "course.__main__": "tools", "course.build": "tools", "course.grading": "tools", "course.reproduce": "tools",
     "course.slides": "tools", "course.precheck": "tools", "course.graded": "tools",
 }
@@ -63,7 +64,10 @@ NEEDS_TORCH = {
     "course.widgets.curation": frozenset({"draw_miniature", "draw_kept_label_noise", "verifier_dashboard"}),
     "course.checks.curation": frozenset({"best_of_k"}),
     "course.checks.lm": frozenset({"half_tail_top_p", "half_tail_top_p_reference"}),
-    "course.reproduce": frozenset({"_neural_memorizer", "_torch_miniature", "_kept_label_noise"}),
+    # notebook 11: the GCD network's figures
+    "course.widgets.arithmetic": frozenset({"draw_tail_cut", "draw_verification"}),
+    "course.reproduce": frozenset({"_neural_memorizer", "_torch_miniature", "_kept_label_noise", "_noise_sweep",
+                                   "_gcd_tail_cut", "_gcd_verification"}),
 }
 
 

@@ -20,7 +20,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from ._torch import torch
-from ._validate import check_choice, check_int, check_real
+from ._validate import check_array, check_choice, check_int, check_real
 from .curation import MINIATURE_FILTERS, estimate_keep_rates
 from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator, train_model
 
@@ -28,7 +28,8 @@ nn = torch.nn
 
 __all__ = ["CONFIGS", "FILTERS", "MiniatureConfig", "Miniature", "make_teacher", "train_classifier", "StackedMLP", "train_students",
            "sample_candidates",
-           "best_of_k", "noisy_oracle_keep", "filter_verifiers", "run_miniature", "clear_cache", "spearman"]
+           "best_of_k", "noisy_oracle_keep", "filter_verifiers", "run_miniature", "clear_cache", "spearman",
+           "NoiseSweep", "run_noise_sweep", "crossing_point"]
 
 #: Bounds checked before any network or tensor is made (a typo such as ``width=10**6`` would otherwise ask for
 #: terabytes): widths, steps, candidates per input and entries of one tensor.
@@ -56,15 +57,23 @@ class MiniatureConfig:
     student_steps: int = 1_000
     batch_size: int = 256
     lr: float = 2e-3
+    sweep_pool: int = 4_000
+    sweep_temperature: float = 2.0
+    sweep_p_star: tuple = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0)
 
 
 #: Sizes of the miniature. "quick" is the course's design (generator 20-128-128-10 on 500 clean pairs, a pool of
 #: 20 000, students trained for 1 000 steps) with narrower students (width 64), all trained side by side, so
 #: that one seed takes about 10 s on an idle 2-core CPU; "full" has a 100 000 pool, width-128 students and
-#: 4 000 steps (meant for a GPU).
+#: 4 000 steps (meant for a GPU). The ``sweep_*`` fields set :func:`run_noise_sweep`: the generator labels the
+#: first ``sweep_pool`` inputs of the pool at temperature ``sweep_temperature``, and one student is trained behind
+#: a noisy verifier for each breakdown point in ``sweep_p_star`` (the full size adds points; it was not measured
+#: on a GPU, so its crossing is not quoted anywhere).
 CONFIGS = MappingProxyType({
     "quick": MiniatureConfig(),
-    "full": MiniatureConfig(hidden=128, n_pool=100_000, n_test=50_000, student_steps=4_000),
+    "full": MiniatureConfig(hidden=128, n_pool=100_000, n_test=50_000, student_steps=4_000,
+                            sweep_p_star=(0.5, 0.525, 0.55, 0.575, 0.6, 0.625, 0.65, 0.675, 0.7, 0.75, 0.8, 0.85,
+                                          0.9, 0.95, 1.0)),
 })
 
 #: The keep/drop verifiers, from weakest to strongest on the course's runs (defined in :mod:`course.curation`).
@@ -398,8 +407,9 @@ _CACHE = {}
 
 
 def clear_cache():
-    """Forget every cached :func:`run_miniature` result (the next call trains again)."""
+    """Forget every cached :func:`run_miniature` and :func:`run_noise_sweep` result (the next call trains again)."""
     _CACHE.clear()
+    _SWEEP_CACHE.clear()
 
 
 def run_miniature(size="quick", *, seed=0, device=None, progress=False):
@@ -434,8 +444,8 @@ def run_miniature(size="quick", *, seed=0, device=None, progress=False):
     return _CACHE[key]
 
 
-def _run(cfg, size, seed, device, progress):
-    start = time.perf_counter()
+def _setup(cfg, seed, device):
+    """Teacher, data and generator of one seed: shared by :func:`run_miniature` and :func:`run_noise_sweep`."""
     if device.type == "cpu":
         set_torch_threads()
     gen = torch_generator(seed)
@@ -451,7 +461,16 @@ def _run(cfg, size, seed, device, progress):
     x_test, y_test = inputs(cfg.n_test)
     generator = train_classifier(x_clean, y_clean, steps=cfg.generator_steps, hidden=cfg.generator_hidden,
                                  seed=seed, **train_kw)
-    weak = train_classifier(x_weak, y_weak, steps=cfg.generator_steps, hidden=cfg.generator_hidden,
+    return dict(train_kw=train_kw, x_weak=x_weak, y_weak=y_weak, x_pool=x_pool, y_pool=y_pool, x_test=x_test,
+                y_test=y_test, generator=generator)
+
+
+def _run(cfg, size, seed, device, progress):
+    start = time.perf_counter()
+    setup = _setup(cfg, seed, device)
+    train_kw, generator = setup["train_kw"], setup["generator"]
+    x_pool, y_pool, x_test, y_test = setup["x_pool"], setup["y_pool"], setup["x_test"], setup["y_test"]
+    weak = train_classifier(setup["x_weak"], setup["y_weak"], steps=cfg.generator_steps, hidden=cfg.generator_hidden,
                             seed=seed + 1000, **train_kw)
 
     def accuracy(model):
@@ -486,3 +505,139 @@ def _run(cfg, size, seed, device, progress):
                      float((candidates == y_pool[:, None]).any(1).float().mean()), table=table,
                      keeps={name: keep_np[names.index(name)] for name in FILTERS}, correct=correct_np,
                      seconds=time.perf_counter() - start, device=str(device))
+
+
+def crossing_point(p_star, gap):
+    """Where a student's accuracy crosses its generator's, from a sweep over the verifier's breakdown point.
+
+    Scanning down from the largest ``p_star``, the first point where ``gap`` (student minus generator accuracy)
+    turns negative; the crossing is the linear interpolation between it and the point above. NaN when the gap
+    never turns negative (the student never falls below its generator), ``p_star[-1]`` when even the largest
+    ``p_star`` leaves the student below.
+
+    Parameters
+    ----------
+    p_star : array_like, shape (m,)
+        Increasing breakdown points in [0, 1].
+    gap : array_like, shape (m,)
+        Student accuracy minus generator accuracy at each of them.
+    """
+    p_star = check_array("p_star", p_star, ndim=1, finite=True)
+    gap = check_array("gap", gap, ndim=1, finite=True)
+    if len(p_star) != len(gap) or len(p_star) < 2:
+        raise ValueError(f"p_star and gap must have the same length, at least 2, got {len(p_star)} and {len(gap)}.")
+    if np.any(np.diff(p_star) <= 0) or p_star[0] < 0 or p_star[-1] > 1:
+        raise ValueError("p_star must be strictly increasing, within [0, 1].")
+    if gap[-1] < 0:
+        return float(p_star[-1])
+    for i in range(len(gap) - 2, -1, -1):
+        if gap[i] < 0:
+            lo, hi = p_star[i], p_star[i + 1]
+            return float(lo + (hi - lo) * (0 - gap[i]) / (gap[i + 1] - gap[i]))
+    return float("nan")
+
+
+@dataclass(frozen=True, eq=False)
+class NoiseSweep:
+    """Results of one :func:`run_noise_sweep` (read-only).
+
+    ``p_star`` is the grid of breakdown points, ``psi`` the noisy verifier's keep rate for wrong pairs at each
+    (``phi = 1``), ``kept`` the pairs it kept and ``accuracy`` its student's test accuracy; ``unverified`` is the
+    student trained on every generated pair (``p_star = 1/2``), ``generator`` the generator's greedy accuracy,
+    ``error_rate`` the error rate of the generated labels, ``crossing`` the breakdown point at which the students
+    cross the generator (:func:`crossing_point`).
+    """
+
+    size: str
+    seed: int
+    generator: float
+    error_rate: float
+    temperature: float
+    p_star: np.ndarray
+    psi: np.ndarray
+    kept: np.ndarray
+    accuracy: np.ndarray
+    crossing: float
+    seconds: float = float("nan")
+    device: str = "cpu"
+
+    def __post_init__(self):
+        check_choice("size", self.size, SIZES)
+        for name in ("p_star", "psi", "kept", "accuracy"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
+
+    @property
+    def unverified(self):
+        """Accuracy of the student trained on every generated pair (the sweep's ``p_star = 1/2``)."""
+        return float(self.accuracy[0])
+
+    def __str__(self):
+        lines = [f"size={self.size}, seed={self.seed}: generator {self.generator:.3f}, labels written at temperature "
+                 f"{self.temperature:g} (error rate {self.error_rate:.2f}), {self.kept[0]} pairs",
+                 f"{'p*':>6}{'psi':>7}{'kept':>7}{'student':>9}{'vs gen.':>9}"]
+        for p, psi, kept, acc in zip(self.p_star, self.psi, self.kept, self.accuracy, strict=True):
+            lines.append(f"{p:6.3f}{psi:7.3f}{kept:7d}{acc:9.3f}{acc - self.generator:+9.3f}")
+        where = "never below the generator" if np.isnan(self.crossing) else f"p* = {self.crossing:.2f}"
+        lines.append(f"students cross the generator at {where}")
+        return "\n".join(lines)
+
+
+_SWEEP_CACHE = {}
+
+
+def run_noise_sweep(size="quick", *, seed=0, device=None, progress=False):
+    """Student accuracy against the breakdown point of a noisy verifier (the paper's Fig. 4, in miniature).
+
+    The generator of :func:`run_miniature` (same seed: same teacher, data and generator) labels the first
+    ``sweep_pool`` inputs of the pool by sampling at temperature ``sweep_temperature``. For each ``p*`` of the
+    config's grid a verifier keeps every correct pair and each wrong pair with probability
+    ``psi = 1/p* - 1`` (so ``phi = 1`` and ``p* = phi/(phi + psi) = 1/(1 + psi)``, the paper's
+    ``p* = 1/(1 + p_noise)``); one uniform draw per pair serves every ``psi``, so the kept sets are nested. One
+    student per ``p*`` is trained on its kept pairs (all side by side) and scored on clean test points. Cached
+    by ``(size, seed, device)`` like :func:`run_miniature`.
+
+    Parameters
+    ----------
+    size : {"quick", "full"}
+    seed : int
+    device : None, str or torch.device
+    progress : bool
+
+    Returns
+    -------
+    NoiseSweep
+    """
+    check_choice("size", size, SIZES)
+    seed = check_int("seed", seed, low=0, high=2**62)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}.")
+    device = get_device(device)
+    key = (size, seed, str(device))
+    if key not in _SWEEP_CACHE:
+        _SWEEP_CACHE[key] = _sweep(CONFIGS[size], size, seed, device, bool(progress))
+    return _SWEEP_CACHE[key]
+
+
+def _sweep(cfg, size, seed, device, progress):
+    start = time.perf_counter()
+    setup = _setup(cfg, seed, device)
+    x_pool, y_pool = setup["x_pool"][:cfg.sweep_pool], setup["y_pool"][:cfg.sweep_pool]
+    with torch.no_grad():
+        probs = torch.softmax(setup["generator"](x_pool) / cfg.sweep_temperature, dim=1)
+    y_syn = torch.multinomial(probs, 1, generator=torch_generator(seed + 2, device=device))[:, 0]
+    correct = y_syn == y_pool
+    u = torch.rand(len(y_syn), generator=torch_generator(seed + 3, device=device), device=device)
+    p_star = np.asarray(cfg.sweep_p_star, dtype=float)
+    psi = 1 / p_star - 1
+    keeps = torch.stack([correct | (u < float(q)) for q in psi])
+    students = train_students(x_pool, y_syn.expand(len(psi), -1).contiguous(), keeps, steps=cfg.student_steps,
+                              n_classes=cfg.n_classes, hidden=cfg.hidden, batch_size=cfg.batch_size, lr=cfg.lr,
+                              seed=seed + 1, progress=progress)
+    x_test, y_test = setup["x_test"], setup["y_test"]
+    with torch.no_grad():
+        acc = (students(x_test.expand(len(psi), -1, -1)).argmax(2) == y_test).float().mean(1).cpu().numpy()
+        generator = float((_labels(setup["generator"], x_test) == y_test).float().mean())
+    acc = acc.astype(float)
+    return NoiseSweep(size, seed, generator, float(1 - correct.float().mean()), float(cfg.sweep_temperature), p_star,
+                      psi, keeps.sum(1).cpu().numpy(), acc, crossing_point(p_star, acc - generator),
+                      seconds=time.perf_counter() - start, device=str(device))

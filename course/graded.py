@@ -103,6 +103,9 @@ GRADED_HINTS = {  # one short sentence per exercise: the idea, not the code
     "kl_per_token": "the divergence weighs each context's divergence by how often it occurs.",
     "error_rate": "add up the model's probability on the words the language forbids, context by context.",
     "half_tail_top_p": "read the top-p at which half the tail is kept after the stated generations.",
+    "triplet_plateau": "the smaller of the memory and the cut decides which items are never answered.",
+    "answer_law": "count, over every pair of the grid, how often each value is the answer.",
+    "divides_both": "a candidate passes when it divides both numbers of the question.",
 }
 
 _DIRECTION = re.compile(r" is too (high|low)\.")

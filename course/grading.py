@@ -614,7 +614,3 @@ def make_lab(course_dir, solutions, *, assignment="lab", kernel_python=None, gra
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     manifest_path.write_text(json.dumps({"course": _version(), "files": manifest}, indent=1, sort_keys=True) + "\n")
     return layout
-
-
-# Notebook 03's capacity exercise (issue 21 §2), added here at the end while the table above is being refactored.
-GRADED_HINTS["triplet_plateau"] = "the smaller of the memory and the cut decides which items are never answered."

@@ -57,11 +57,37 @@ def _kept_label_noise(ax):
     return draw_kept_label_noise(ax, run_miniature("quick", seed=0))
 
 
+def _noise_sweep(ax):
+    """Notebook 09: student accuracy against the breakdown point of a noisy verifier (the paper's Fig. 4)."""
+    from .curation_net import run_noise_sweep
+    from .widgets.curation import draw_noise_sweep
+
+    return draw_noise_sweep(ax, run_noise_sweep("quick", seed=0))
+
+
+def _gcd_tail_cut(ax):
+    """Notebook 11: a GCD network on tail-cut, mixed and real data, against the plateau R_k."""
+    from .arithmetic_net import run_arithmetic
+    from .widgets.arithmetic import draw_tail_cut
+
+    return draw_tail_cut(ax, run_arithmetic("quick", seed=0))
+
+
+def _gcd_verification(ax):
+    """Notebook 11: students of a GCD generator behind each verifier."""
+    from .arithmetic_net import run_arithmetic
+    from .widgets.arithmetic import draw_verification
+
+    return draw_verification(ax, run_arithmetic("quick", seed=0))
+
+
 #: Key figures of the notebooks whose figures come from a PyTorch experiment (05, 09), by topic, after the
 #: topic's own KEY_FIGURES. Notebook 10's figures are in ``course/widgets/lm.py``'s KEY_FIGURES.
 EXTRA_FIGURES = {
     "tails": [("neural_memorizer", _neural_memorizer)],
-    "curation": [("torch_miniature", _torch_miniature), ("kept_label_noise", _kept_label_noise)],
+    "curation": [("torch_miniature", _torch_miniature), ("kept_label_noise", _kept_label_noise),
+                 ("noise_sweep", _noise_sweep)],
+    "arithmetic": [("gcd_tail_cut", _gcd_tail_cut), ("gcd_verification", _gcd_verification)],
 }
 
 

@@ -34,7 +34,8 @@ HUGE = 10**12
 #: tests; one valid call trains for minutes) are not swept.
 SKIP_MODULES = ("course.build", "course.grading", "course.reproduce", "course.__main__")
 SKIP_FUNCTIONS = ("course.lm_net.run_experiment", "course.memorizer_net.run_memorizer",
-                  "course.memorizer_net.run_memorizer_experiment", "course.curation_net.run_miniature")
+                  "course.memorizer_net.run_memorizer_experiment", "course.curation_net.run_miniature",
+                  "course.curation_net.run_noise_sweep", "course.arithmetic_net.run_arithmetic")
 
 _P = np.arange(1, 51, dtype=float) ** -1.2
 _P /= _P.sum()
@@ -100,6 +101,15 @@ OVERRIDES = {
     "course.tails.narrowed_exponent": {"tau": 0.8},
     "course.curation_net.spearman": {"a": np.arange(6.0), "b": np.arange(6.0) ** 2},
     "course.tails.resume_training_size": {"synthetic": _SYN},
+    "course.curation_net.crossing_point": {"p_star": [0.5, 0.75, 1.0], "gap": [-0.02, 0.01, 0.03]},
+    "course.arithmetic.pair_grid": {"n_max": 20},
+    "course.arithmetic.answer_law": {"n_max": 20},
+    "course.arithmetic.zipf_law": {"g": np.arange(1.0, 6.0)},
+    "course.arithmetic.tail_mass": {"n_max": 20, "k": 3},
+    "course.arithmetic.sample_pairs": {"n_max": 20, "size": 10},
+    "course.arithmetic.sample_mixture": {"n_max": 20, "size": 10, "pi": 0.5, "k": 3},
+    "course.arithmetic.divides_both": {"a": np.array([4, 6]), "b": np.array([8, 9]), "answer": np.array([2, 3])},
+    "course.arithmetic.is_gcd": {"a": np.array([4, 6]), "b": np.array([8, 9]), "answer": np.array([2, 3])},
 }
 
 

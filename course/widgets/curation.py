@@ -22,6 +22,7 @@ __all__ = [
     "draw_data_size",
     "draw_miniature",
     "draw_kept_label_noise",
+    "draw_noise_sweep",
     "breakdown_dashboard",
     "linear_verifier_dashboard",
     "verifier_dashboard",
@@ -194,6 +195,28 @@ def draw_kept_label_noise(ax, result, *, verifier="weak model"):
     return (f"{verifier}: p*={row['p_star']:.2f} vs the generator's p={p:.2f}; label error among kept pairs "
             f"{p:.2f} -> {kept_error:.2f}; student {row['accuracy']:.3f} vs {none:.3f} unverified "
             f"(generator {result.generator:.3f})")
+
+
+def draw_noise_sweep(ax, sweep):
+    """Student accuracy against the breakdown point of a noisy verifier (``curation_net.run_noise_sweep``).
+
+    Markers: one student per ``p* = 1/(1 + psi)`` (the verifier keeps every correct pair and a wrong one with
+    probability ``psi``); the solid line is the generator, the dotted one the student trained on every pair.
+    """
+    from ..curation_net import NoiseSweep
+
+    if not isinstance(sweep, NoiseSweep):
+        raise TypeError(f"sweep must be what curation_net.run_noise_sweep returns, got {type(sweep).__name__}.")
+    ax.plot(sweep.p_star, sweep.accuracy, "o-", color=COLORS[0], lw=1, label="student behind the noisy verifier (sim.)")
+    ax.axhline(sweep.generator, color=COLORS[1], lw=1.2, label=f"generator ({sweep.generator:.3f})")
+    ax.axhline(sweep.unverified, color=COLORS[4], ls=":", lw=1.2, label="student on every generated pair")
+    if np.isfinite(sweep.crossing):
+        ax.axvline(sweep.crossing, color="0.5", lw=0.8, ls="-.", label=f"crossing, p* = {sweep.crossing:.2f}")
+    finish(ax, xlabel="breakdown point $p^\\star = 1/(1+\\psi)$", ylabel="student test accuracy",
+           title=f"verifier-noise sweep ({sweep.size}, seed {sweep.seed}, {sweep.kept[0]} pairs)")
+    where = "never" if np.isnan(sweep.crossing) else f"at p*={sweep.crossing:.2f}"
+    return (f"unverified {sweep.unverified:.3f} vs generator {sweep.generator:.3f}; oracle {sweep.accuracy[-1]:.3f}; "
+            f"crosses the generator {where}")
 
 
 def _controls(*pairs):
