@@ -45,13 +45,20 @@ def test_the_repository_address_is_written_once_and_every_link_is_made_from_it()
 # --- the bootstrap cell ------------------------------------------------------------------------------------------
 
 
-def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None):
-    """Execute the bootstrap cell with the host simulated; return (pip calls, printed text)."""
+def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None, absent=()):
+    """Execute the bootstrap cell with the host simulated; return (pip calls, printed text).
+
+    ``absent`` names modules the simulated host lacks (besides the course itself).
+    """
     calls = []
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: (real_find_spec(name, *a) if course_installed else None)
-                        if name == "course" else real_find_spec(name, *a))
+
+    def find_spec(name, *args):
+        if name == "course" and not course_installed or name in absent:
+            return None
+        return real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     monkeypatch.setattr(subprocess, "check_call", lambda args, **kw: calls.append(args) or 0)
     for name in build.HOSTED_MARKERS:
         monkeypatch.delenv(name, raising=False)
@@ -67,11 +74,20 @@ def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None):
 @pytest.mark.parametrize("host, modules, environ", [
     ("colab", ["google.colab"], {}), ("colab (environment)", [], {"COLAB_RELEASE_TAG": "release-2026"}),
     ("kaggle", [], {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"})])
-def test_bootstrap_installs_the_course_on_hosted_notebooks(monkeypatch, host, modules, environ):
+def test_bootstrap_installs_the_course_on_hosted_notebooks_without_touching_the_hosts_packages(
+        monkeypatch, host, modules, environ):
     calls, printed = _run_bootstrap(monkeypatch, course_installed=False, modules=modules, environ=environ)
-    assert len(calls) == 1, host
-    assert calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-1] == f"model-collapse-course @ git+{course.REPOSITORY}"
+    assert len(calls) == 1, f"{host}: every dependency is there, so one pip call: {calls}"
+    assert calls[0][1:4] == ["-m", "pip", "install"] and "--no-deps" in calls[0], host
+    assert calls[0][-1] == f"model-collapse-course @ git+{course.REPOSITORY}", host
     assert "Installed the course package" in printed
+
+
+def test_bootstrap_adds_only_the_missing_dependencies(monkeypatch):
+    calls, _ = _run_bootstrap(monkeypatch, course_installed=False, modules=["google.colab"], absent=("tqdm",))
+    assert len(calls) == 2 and "--no-deps" not in calls[1]
+    added = [arg for arg in calls[1][5:]]
+    assert added == ["tqdm>=4.66"], added  # pyproject.toml's floor, and nothing the host already has
 
 
 def test_bootstrap_does_nothing_where_the_course_is_installed(monkeypatch):
@@ -84,19 +100,27 @@ def test_bootstrap_never_installs_on_a_laptop_but_says_what_to_do(monkeypatch):
     assert calls == [] and "make course" in printed
 
 
-def test_every_learner_notebook_starts_with_the_colab_badge_and_the_bootstrap_cell():
+def test_every_learner_notebook_opens_with_its_title_then_the_collapsed_colab_only_cells():
     for source in SOLUTIONS:
         nb = nbformat.reads(build._learner_text(source), 4)
-        badge, cell = nb.cells[:2]
-        assert badge.id == build.BADGE_ID and build.colab_url(f"notebooks/{source.name}") in badge.source
+        title, note, cell = nb.cells[:3]
+        assert title.cell_type == "markdown" and title.source.startswith("# "), source.name
+        assert note.id == build.BADGE_ID and build.colab_url(f"notebooks/{source.name}") in note.source
+        assert "Colab or Kaggle only" in note.source and "![" not in note.source, "no image: offline it shows broken"
         assert cell.id == build.BOOTSTRAP_ID and cell.source == build.bootstrap_source()
+        assert cell.source.startswith("#@title Colab or Kaggle only")
+        assert cell.metadata["jupyter"]["source_hidden"] and cell.metadata["cellView"] == "form"
         assert [c.id for c in nb.cells].count(build.BOOTSTRAP_ID) == 1
 
 
 def test_add_bootstrap_is_idempotent_and_rejects_bad_input():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    once = nbformat.writes(build.add_bootstrap(nb, "notebooks/x.ipynb"))
-    assert nbformat.writes(build.add_bootstrap(nbformat.reads(once, 4), "notebooks/x.ipynb")) == once
+    for cells in ([nbformat.v4.new_code_cell("x = 1")],
+                  [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1")]):
+        nb = nbformat.v4.new_notebook(cells=cells)
+        once = nbformat.writes(build.add_bootstrap(nb, "notebooks/x.ipynb"))
+        assert nbformat.writes(build.add_bootstrap(nbformat.reads(once, 4), "notebooks/x.ipynb")) == once
+        assert [c.source for c in nbformat.reads(once, 4).cells if c.get("id") not in (build.BADGE_ID, build.BOOTSTRAP_ID)] == [
+            c.source for c in cells]
     with pytest.raises(TypeError, match="nb must be a notebook"):
         build.add_bootstrap({"cells": []}, "notebooks/x.ipynb")
 

@@ -24,7 +24,7 @@ from matplotlib.transforms import Bbox
 from .._validate import check_int
 from ..controls import Choice, Slider
 
-__all__ = ["Dashboard", "make_control", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
+__all__ = ["Dashboard", "make_control", "snap_to_step", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
 
 #: Output metadata of a dashboard's text state line (``course execute`` keeps its text, drops its widget view).
 FALLBACK_METADATA = {"course": {"state_line": True}}
@@ -71,6 +71,23 @@ def accessibility_bundle():
     """
     script = resources.files(__package__).joinpath("a11y.js").read_text(encoding="utf-8")
     return {"application/javascript": script, "text/plain": ""}
+
+
+def snap_to_step(control, value):
+    """``value`` moved to the nearest step of a numeric slider ``control`` (``min + k * step``), within its range.
+
+    Other controls (dropdowns, selection sliders, a slider without a step) and non-numbers get ``value`` back.
+    Float sliders round to the step's decimals, so that 0.30000000000000004 becomes 0.3, as the handle shows.
+    """
+    step, low, high = (getattr(control, name, None) for name in ("step", "min", "max"))
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (step, low, high, value)) or step <= 0:
+        return value
+    snapped = min(max(low + round((value - low) / step) * step, low), high)
+    if isinstance(control, widgets.IntSlider) or (isinstance(value, int) and isinstance(step, int) and isinstance(low, int)):
+        return int(snapped)
+    decimals = max(0, -int(f"{step:e}".split("e")[1])) + 6
+    snapped = round(snapped, decimals)
+    return value if abs(snapped - value) <= abs(step) * 1e-9 else snapped
 
 
 def _blank(ax):
@@ -170,6 +187,13 @@ class Dashboard:
         return {key: control.value for key, control in self.controls.items()}
 
     def _on_change(self, change):
+        control = change["owner"]
+        snapped = snap_to_step(control, change["new"])
+        if snapped != change["new"]:
+            # A value typed into a slider's readout may lie between its steps; the handle snaps to the grid, so
+            # the value does too: readout, handle, figure and state line then agree (the change comes back here).
+            control.value = snapped
+            return
         if not self._updating:
             self.redraw()
 
@@ -203,7 +227,7 @@ class Dashboard:
         self._updating = True
         try:
             for key, value in values.items():
-                self.controls[key].value = value
+                self.controls[key].value = snap_to_step(self.controls[key], value)
         finally:
             self._updating = False
         return self.redraw()
