@@ -24,7 +24,7 @@ from matplotlib.transforms import Bbox
 from .._validate import check_int
 from ..controls import Choice, Slider
 
-__all__ = ["Dashboard", "make_control", "snap_to_step", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
+__all__ = ["Dashboard", "make_control", "snap_to_step", "widget_bundle", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
 
 #: Output metadata of a dashboard's text state line (``course execute`` keeps its text, drops its widget view).
 FALLBACK_METADATA = {"course": {"state_line": True}}
@@ -71,6 +71,15 @@ def accessibility_bundle():
     """
     script = resources.files(__package__).joinpath("a11y.js").read_text(encoding="utf-8")
     return {"application/javascript": script, "text/plain": ""}
+
+
+def widget_bundle(widget):
+    """The display bundle of an ipywidget's view, under ipywidgets 8 and 7 (Colab's 7.7 has no ``_repr_mimebundle_``)."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return dict(widget._repr_mimebundle_())
+    # What ipywidgets 7's Widget._ipython_display_ displays.
+    return {"text/plain": repr(widget), "application/vnd.jupyter.widget-view+json": {
+        "version_major": 2, "version_minor": 0, "model_id": widget._model_id}}
 
 
 def snap_to_step(control, value):
@@ -233,14 +242,14 @@ class Dashboard:
         return self.redraw()
 
     def _fallback_bundle(self):
-        bundle = self._fallback_view._repr_mimebundle_()
+        bundle = widget_bundle(self._fallback_view)
         bundle["text/plain"] = self.state
         return bundle
 
     def _ipython_display_(self):
         # The PNG in the same bundle is what static renderers (GitHub, nbconvert to HTML/PDF) show instead;
         # `python -m course execute` drops the widget view from saved outputs, so that they do.
-        bundle = self.widget._repr_mimebundle_()
+        bundle = widget_bundle(self.widget)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = self.state
         display(bundle, raw=True)
