@@ -85,14 +85,14 @@ def test_every_dashboard_builds_displays_and_redraws_under_ipywidgets_7(colab):
         import ipywidgets, inspect
         assert ipywidgets.__version__.startswith("7."), ipywidgets.__version__
         from course.widgets import curation, recursive, regression, tails
-        from course.widgets.core import widget_bundle
+        from course.widgets.core import _widget_bundle
         n = 0
         for module in (recursive, tails, regression, curation):
             for name, factory in inspect.getmembers(module, inspect.isfunction):
                 if not name.endswith("_dashboard") or name in ("memorizer_dashboard", "verifier_dashboard"):
                     continue
                 dash = factory()
-                assert "application/vnd.jupyter.widget-view+json" in widget_bundle(dash.widget), name
+                assert "application/vnd.jupyter.widget-view+json" in _widget_bundle(dash.widget), name
                 before = dash.state
                 key, control = next(iter(dash.controls.items()))
                 options = list(getattr(control, "options", []) or [])

@@ -14,7 +14,7 @@ import pytest
 
 from course.checks import recursive as check_recursive
 from course.widgets import curation, recursive, regression, tails
-from course.widgets.core import Dashboard, snap_to_step
+from course.widgets.core import Dashboard, _snap_to_step
 
 # Every dashboard of the course that needs no PyTorch run, as the notebooks build it.
 NUMPY_DASHBOARDS = {
@@ -76,11 +76,11 @@ def test_notebook_01s_example_typing_219_shows_and_checks_220():
 
 def test_snap_to_step_leaves_grid_values_choices_and_other_controls_alone():
     slider = widgets.FloatSlider(min=0.0, max=2.0, step=0.1, value=0.3)
-    assert snap_to_step(slider, 0.1 * 3) == 0.1 * 3  # float noise on the grid is not a change (no redraw loop)
-    assert snap_to_step(slider, 0.37) == 0.4 and snap_to_step(slider, 0.34) == 0.3
-    assert snap_to_step(widgets.IntSlider(min=5, max=300, step=5), 219) == 220
-    assert snap_to_step(widgets.Dropdown(options=["a", "b"]), "b") == "b"
-    assert snap_to_step(widgets.SelectionSlider(options=[1, 10, 100]), 10) == 10
+    assert _snap_to_step(slider, 0.1 * 3) == 0.1 * 3  # float noise on the grid is not a change (no redraw loop)
+    assert _snap_to_step(slider, 0.37) == 0.4 and _snap_to_step(slider, 0.34) == 0.3
+    assert _snap_to_step(widgets.IntSlider(min=5, max=300, step=5), 219) == 220
+    assert _snap_to_step(widgets.Dropdown(options=["a", "b"]), "b") == "b"
+    assert _snap_to_step(widgets.SelectionSlider(options=[1, 10, 100]), 10) == 10
     redraws = []
     dash = Dashboard(lambda ax, x: redraws.append(x) or f"x={x}", {"x": widgets.IntSlider(min=0, max=10, step=2)})
     dash.controls["x"].value = 5  # one redraw, at the snapped value (not one at 5 and one at 4 or 6)

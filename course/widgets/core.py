@@ -24,7 +24,7 @@ from matplotlib.transforms import Bbox
 from .._validate import check_int
 from ..controls import Choice, Slider
 
-__all__ = ["Dashboard", "make_control", "snap_to_step", "widget_bundle", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
+__all__ = ["Dashboard", "make_control", "FALLBACK_METADATA", "SCRIPT_METADATA", "accessibility_bundle"]
 
 #: Output metadata of a dashboard's text state line (``course execute`` keeps its text, drops its widget view).
 FALLBACK_METADATA = {"course": {"state_line": True}}
@@ -73,7 +73,7 @@ def accessibility_bundle():
     return {"application/javascript": script, "text/plain": ""}
 
 
-def widget_bundle(widget):
+def _widget_bundle(widget):
     """The display bundle of an ipywidget's view, under ipywidgets 8 and 7 (Colab's 7.7 has no ``_repr_mimebundle_``)."""
     if hasattr(widget, "_repr_mimebundle_"):
         return dict(widget._repr_mimebundle_())
@@ -82,7 +82,7 @@ def widget_bundle(widget):
         "version_major": 2, "version_minor": 0, "model_id": widget._model_id}}
 
 
-def snap_to_step(control, value):
+def _snap_to_step(control, value):
     """``value`` moved to the nearest step of a numeric slider ``control`` (``min + k * step``), within its range.
 
     Other controls (dropdowns, selection sliders, a slider without a step) and non-numbers get ``value`` back.
@@ -197,7 +197,7 @@ class Dashboard:
 
     def _on_change(self, change):
         control = change["owner"]
-        snapped = snap_to_step(control, change["new"])
+        snapped = _snap_to_step(control, change["new"])
         if snapped != change["new"]:
             # A value typed into a slider's readout may lie between its steps; the handle snaps to the grid, so
             # the value does too: readout, handle, figure and state line then agree (the change comes back here).
@@ -236,20 +236,20 @@ class Dashboard:
         self._updating = True
         try:
             for key, value in values.items():
-                self.controls[key].value = snap_to_step(self.controls[key], value)
+                self.controls[key].value = _snap_to_step(self.controls[key], value)
         finally:
             self._updating = False
         return self.redraw()
 
     def _fallback_bundle(self):
-        bundle = widget_bundle(self._fallback_view)
+        bundle = _widget_bundle(self._fallback_view)
         bundle["text/plain"] = self.state
         return bundle
 
     def _ipython_display_(self):
         # The PNG in the same bundle is what static renderers (GitHub, nbconvert to HTML/PDF) show instead;
         # `python -m course execute` drops the widget view from saved outputs, so that they do.
-        bundle = widget_bundle(self.widget)
+        bundle = _widget_bundle(self.widget)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = self.state
         display(bundle, raw=True)
