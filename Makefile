@@ -5,18 +5,32 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: course test test-matrix test-notorch check setup setup-test browser build bench hub-bench site figures slides nbgrader clean
+.PHONY: course notebook test test-matrix test-notorch check setup setup-test python-check browser build bench hub-bench site figures slides nbgrader clean
 
+# The oldest Python the course runs on (pyproject.toml's requires-python says the same).
+MIN_PYTHON := 3.11
 # The PyTorch CPU index: the CPU build of torch (about 200 MB), not the default index's CUDA build (several GB).
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 # Jupyter refuses to start as root (the default user of Docker images, cloud VMs, lab containers) without this.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+# Where the course opens: every address the server prints, and its root URL, lead to this notebook.
+START := notebooks/00_start_here.ipynb
+# JupyterLab's settings overrides (news and update checks off, as on Binder): one file, binder/overrides.json,
+# copied into the environment, where JupyterLab and Notebook 7 read it (overrides.d leaves a user's own
+# overrides.json alone).
+OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/model-collapse-course.json
+# Extra options for the server, e.g. JUPYTER_ARGS="--ip=0.0.0.0" in a container whose port is published.
+JUPYTER_ARGS ?=
 
-# Serves the repository (solutions/ and docs/ one click away) and opens notebooks/00_start_here.ipynb, with
-# JupyterLab's news pop-up off (as on Binder). Plain Notebook 7 is installed too: .venv/bin/jupyter notebook.
+# Serves the repository (solutions/ and docs/ one click away); the address it prints opens 00_start_here.
 course: setup
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.news_url=None $(ALLOW_ROOT) \
-	  notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/$(START) \
+	  $(ALLOW_ROOT) $(JUPYTER_ARGS)
+
+# The same course in Notebook 7's interface (for labs that open /tree rather than JupyterLab).
+notebook: setup
+	$(VENV)/bin/jupyter notebook --ServerApp.root_dir="$(CURDIR)" \
+	  --JupyterNotebookApp.default_url=/notebooks/$(START) $(ALLOW_ROOT) $(JUPYTER_ARGS)
 
 # The whole suite on this CPU's own code paths, then the CPU matrix (issue 13 §1): the torch tests again under
 # ATEN_CPU_CAPABILITY=default and avx2 (avx2 only where the CPU has it and it is not already the native path),
@@ -73,26 +87,53 @@ check: setup-test
 	$(PY) -m pytest -n 2 -q -p no:cacheprovider -x -m "not slow and not torch" \
 	  $$($(PY) -c "from tests.conftest import ROOT, SCIENCE_FILES; print(*sorted(f'tests/{f}' for f in SCIENCE_FILES if (ROOT / 'tests' / f).exists()))")
 
-setup: $(VENV)/.installed
-setup-test: $(VENV)/.installed-test
+# Every target that uses .venv checks the interpreter first (within seconds, before anything is downloaded),
+# and recreates a .venv made with another Python version; then a fresh make sees the .venv as it now is.
+setup: python-check
+	@$(MAKE) --no-print-directory $(VENV)/.installed $(OVERRIDES)
+setup-test: python-check
+	@$(MAKE) --no-print-directory $(VENV)/.installed-test $(OVERRIDES)
 
-# torch comes from the PyTorch CPU index where it can be reached; elsewhere (a mirror, an offline cache) from
-# the default index, as pip is configured.
+python-check:
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info < tuple(map(int, '$(MIN_PYTHON)'.split('.'))))" 2>/dev/null || { \
+	  found=$$($(PYTHON) -c "import platform; print('Python', platform.python_version())" 2>/dev/null || echo "not found"); \
+	  echo "The course needs Python $(MIN_PYTHON) or newer, and $(PYTHON) is $$found: install one (e.g. python3.12) and run: make course PYTHON=python3.12"; \
+	  exit 1; }
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || { \
+	  echo "$(PYTHON) cannot make virtual environments (no venv/ensurepip module): on Debian or Ubuntu install python3-venv (for python3.12: apt install python3.12-venv)"; \
+	  exit 1; }
+	@want=$$($(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])"); \
+	if [ -d $(VENV) ]; then \
+	  have=$$($(PY) -c "import sys; print('%d.%d' % sys.version_info[:2])" 2>/dev/null || echo "a missing Python"); \
+	  if [ "$$have" != "$$want" ]; then \
+	    echo "Recreating $(VENV): it was made with $$have, not with $(PYTHON) (Python $$want)."; rm -rf $(VENV); fi; fi
+
+# torch comes from the PyTorch CPU index where it can be reached. Elsewhere (networks that proxy only PyPI,
+# mirrors) the default index would give Linux the CUDA build (several GB), so everything else is installed, and
+# torch only where pip finds the CPU build (a local wheel folder, a mirror of the CPU index); otherwise one line
+# says how to add it. PYTHONWARNINGS=ignore keeps setuptools' warning box about editable installs off the screen.
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet --upgrade pip
 	@if $(PY) -c "import urllib.request as u; u.urlopen('$(TORCH_CPU_INDEX)/torch/', timeout=10)" >/dev/null 2>&1; then \
 	  echo "Installing the course's packages, with the CPU build of PyTorch from $(TORCH_CPU_INDEX)"; \
-	  $(PY) -m pip install --quiet -r requirements.txt --extra-index-url $(TORCH_CPU_INDEX); \
+	  PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -r requirements.txt --extra-index-url $(TORCH_CPU_INDEX); \
 	else \
-	  echo "The PyTorch CPU index $(TORCH_CPU_INDEX) cannot be reached: installing from the default index."; \
-	  $(PY) -m pip install --quiet -r requirements.txt; \
+	  echo "The PyTorch CPU index $(TORCH_CPU_INDEX) cannot be reached: installing the course's packages without PyTorch."; \
+	  grep -v '^torch==' requirements.txt > $(VENV)/requirements-without-torch.txt; \
+	  PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -r $(VENV)/requirements-without-torch.txt || exit 1; \
+	  torch=$$(grep '^torch==' requirements.txt); cpu=$$torch; [ "$$(uname -s)" = Linux ] && cpu="$$torch+cpu"; \
+	  if $(PY) -m pip install --quiet "$$cpu" >/dev/null 2>&1; then echo "Installed $$cpu (found where pip looks)."; \
+	  else echo "PyTorch is not installed (only notebooks 05, 09 and 10 need it). To add its CPU build later: $(VENV)/bin/python -m $$($(PY) -c 'import course; print(course.TORCH_INSTALL)')"; fi; \
 	fi
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
 	touch $@
+
+$(OVERRIDES): binder/overrides.json
+	mkdir -p $(dir $@) && cp binder/overrides.json $@
 
 # Debian's Chromium for the browser tests (Playwright's own browser download is not used), and npm, which
 # installs axe-core and the site's MathJax (docs/node) before the tests start, so that no two tests run

@@ -79,8 +79,9 @@ def require_torch():
         import torch
     except ImportError:
         raise _TorchMissing(
-            f"This notebook needs PyTorch, which is not installed: run `make course` in the course folder, or "
-            f"`{TORCH_INSTALL}` (CPU build, about 200 MB), then restart the kernel.") from None
+            f"This notebook needs PyTorch, which is not installed. Add its CPU build (about 200 MB) in a cell: "
+            f"%{TORCH_INSTALL}, then restart the kernel (where download.pytorch.org is blocked, see the README's "
+            f"Troubleshooting).") from None
     return torch
 
 
@@ -115,11 +116,52 @@ def check_environment(*, verbose=True):
     }
     if "torch" in sys.modules:
         report["torch threads"] = sys.modules["torch"].get_num_threads()
+    if report["torch"] != "missing":
+        report["torch build"] = _torch_build_report()
     report["widgets render"] = _widgets_can_render()
     if check_bool("verbose", verbose):
         for key, value in report.items():
             print(f"{key:>15}: {value}")
     return report
+
+
+def _torch_cuda_version():
+    """The CUDA version torch was built for (``None`` for a CPU build), read without importing torch."""
+    if "torch" in sys.modules:
+        return sys.modules["torch"].version.cuda
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("torch")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        version_file = Path(folder) / "version.py"
+        if version_file.is_file():
+            match = re.search(r"^cuda\b[^=\n]*=\s*['\"]([^'\"]+)['\"]", version_file.read_text(), re.MULTILINE)
+            return match.group(1) if match else None
+    return None
+
+
+def _gpu_present():
+    """Whether this machine has an NVIDIA GPU (its driver's device files, or nvidia-smi as on WSL)."""
+    import shutil
+    from pathlib import Path
+
+    if "torch" in sys.modules and sys.modules["torch"].version.cuda:
+        return bool(sys.modules["torch"].cuda.is_available())
+    gpus = Path("/proc/driver/nvidia/gpus")
+    return Path("/dev/nvidia0").exists() or (gpus.is_dir() and any(gpus.iterdir())) or bool(shutil.which("nvidia-smi"))
+
+
+def _torch_build_report():
+    """One line: torch's build (CPU or CUDA), and what to do when a CUDA build sits on a machine without a GPU."""
+    cuda = _torch_cuda_version()
+    if cuda is None:
+        return "CPU"
+    if _gpu_present():
+        return f"CUDA {cuda}"
+    return (f"CUDA {cuda}, but this machine has no NVIDIA GPU: its CUDA libraries (several GB) go unused. "
+            f"The CPU build does the same here in about 200 MB: pip uninstall torch, then {TORCH_INSTALL}")
 
 
 def _widgets_can_render():

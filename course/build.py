@@ -125,21 +125,32 @@ def _learner_text(source):
 BADGE_ID, BOOTSTRAP_ID = "course-colab-badge", "course-bootstrap"
 #: Environment variables that only hosted notebook services set (Colab, Kaggle).
 HOSTED_MARKERS = ("COLAB_RELEASE_TAG", "COLAB_GPU", "KAGGLE_KERNEL_RUN_TYPE")
+# The cell is collapsed in JupyterLab (jupyter.source_hidden) and shows only its title on Colab (a form).
 _BOOTSTRAP = """\
-# Hosted notebooks (Colab, Kaggle) only: install the course package from its repository. Elsewhere
-# (make course, Binder, JupyterHub) the course is installed already and this cell does nothing.
-import importlib.util
-import os
-import subprocess
-import sys
-
-_hosted = "google.colab" in sys.modules or any(os.environ.get(name) for name in {markers!r})
+#@title Colab or Kaggle only: installs the course (anywhere else this cell does nothing)
+# --no-deps keeps the host's own numpy, scipy, matplotlib, ipywidgets and torch; only missing packages are added.
+import importlib.util, os, subprocess, sys
 if importlib.util.find_spec("course") is None:
-    if _hosted:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}])
+    if "google.colab" in sys.modules or any(os.environ.get(name) for name in {markers!r}):
+        pip = [sys.executable, "-m", "pip", "install", "--quiet"]
+        subprocess.check_call([*pip, "--no-deps", {requirement!r}])
+        missing = [need for need in {dependencies!r} if importlib.util.find_spec(need.split(">")[0]) is None]
+        if missing:
+            subprocess.check_call([*pip, *missing])
         print("Installed the course package from {repository}.")
     else:
         print("The course package is not installed: run `make course` in the course folder (see README.md).")"""
+
+
+def _dependencies():
+    """The course package's own requirements (``pyproject.toml``): import name and version floor, e.g. ``tqdm>=4.66``."""
+    import tomllib
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for need in dependencies:  # the bootstrap imports each by its distribution name
+        if not need.replace(">=", "").replace(".", "").replace("_", "").isalnum():
+            raise ValueError(f"pyproject.toml: the bootstrap cell expects 'name>=version' requirements, got {need!r}.")
+    return tuple(dependencies)
 
 
 def _repository(repository):
@@ -172,23 +183,30 @@ def bootstrap_source(repository=None):
     """The source of the first code cell of every notebook: installs the course only on hosted notebooks."""
     repository = _repository(repository)
     return _BOOTSTRAP.format(markers=HOSTED_MARKERS, requirement=f"model-collapse-course @ git+{repository}",
-                             repository=repository)
+                             repository=repository, dependencies=_dependencies())
 
 
 def add_bootstrap(nb, path, repository=None):
-    """Put the "Open in Colab" badge and the bootstrap cell first in ``nb`` (idempotent); return ``nb``.
+    """Put the hosted-notebook cells right after the notebook's title (idempotent); return ``nb``.
 
-    ``path`` is the notebook's path in the repository, e.g. ``notebooks/00_start_here.ipynb``. Cells that an
-    earlier call added are replaced, so the function can run on notebooks that already carry them.
+    Two cells: a line of text for Colab and Kaggle with an "open in Colab" link (text, not an image that an
+    offline JupyterLab would show broken), and the bootstrap cell (:func:`bootstrap_source`), collapsed. They
+    follow the title cell (the first cell, when it is Markdown starting with ``#``), so that a notebook opens
+    with its title and objectives. ``path`` is the notebook's path in the repository, e.g.
+    ``notebooks/00_start_here.ipynb``. Cells that an earlier call added are replaced.
     """
     if not isinstance(nb, nbformat.NotebookNode):
         raise TypeError(f"nb must be a notebook (nbformat.NotebookNode), got {type(nb).__name__}.")
     badge = nbformat.v4.new_markdown_cell(
-        f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(path, repository)})")
+        f"*Colab or Kaggle only:* run the collapsed cell below first ([open this notebook in Colab]"
+        f"({colab_url(path, repository)})). Anywhere else, skip it.")
     badge.id = BADGE_ID
-    cell = nbformat.v4.new_code_cell(bootstrap_source(repository))
+    cell = nbformat.v4.new_code_cell(bootstrap_source(repository),
+                                     metadata={"cellView": "form", "jupyter": {"source_hidden": True}})
     cell.id = BOOTSTRAP_ID
-    nb.cells = [badge, cell] + [c for c in nb.cells if c.get("id") not in (BADGE_ID, BOOTSTRAP_ID)]
+    cells = [c for c in nb.cells if c.get("id") not in (BADGE_ID, BOOTSTRAP_ID)]
+    title = 1 if cells and cells[0].cell_type == "markdown" and cells[0].source.lstrip().startswith("#") else 0
+    nb.cells = cells[:title] + [badge, cell] + cells[title:]
     return nb
 
 

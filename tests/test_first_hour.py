@@ -5,10 +5,12 @@ The fresh-clone test installs the whole environment twice (minutes); it reuses p
 machine's wheel folders, and needs no network beyond the package index.
 """
 
+import importlib.machinery
 import importlib.util
 import json
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -45,13 +47,20 @@ def test_the_repository_address_is_written_once_and_every_link_is_made_from_it()
 # --- the bootstrap cell ------------------------------------------------------------------------------------------
 
 
-def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None):
-    """Execute the bootstrap cell with the host simulated; return (pip calls, printed text)."""
+def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None, absent=()):
+    """Execute the bootstrap cell with the host simulated; return (pip calls, printed text).
+
+    ``absent`` names modules the simulated host lacks (besides the course itself).
+    """
     calls = []
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: (real_find_spec(name, *a) if course_installed else None)
-                        if name == "course" else real_find_spec(name, *a))
+
+    def find_spec(name, *args):
+        if name == "course" and not course_installed or name in absent:
+            return None
+        return real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     monkeypatch.setattr(subprocess, "check_call", lambda args, **kw: calls.append(args) or 0)
     for name in build.HOSTED_MARKERS:
         monkeypatch.delenv(name, raising=False)
@@ -67,11 +76,20 @@ def _run_bootstrap(monkeypatch, *, course_installed, modules=(), environ=None):
 @pytest.mark.parametrize("host, modules, environ", [
     ("colab", ["google.colab"], {}), ("colab (environment)", [], {"COLAB_RELEASE_TAG": "release-2026"}),
     ("kaggle", [], {"KAGGLE_KERNEL_RUN_TYPE": "Interactive"})])
-def test_bootstrap_installs_the_course_on_hosted_notebooks(monkeypatch, host, modules, environ):
+def test_bootstrap_installs_the_course_on_hosted_notebooks_without_touching_the_hosts_packages(
+        monkeypatch, host, modules, environ):
     calls, printed = _run_bootstrap(monkeypatch, course_installed=False, modules=modules, environ=environ)
-    assert len(calls) == 1, host
-    assert calls[0][1:4] == ["-m", "pip", "install"] and calls[0][-1] == f"model-collapse-course @ git+{course.REPOSITORY}"
+    assert len(calls) == 1, f"{host}: every dependency is there, so one pip call: {calls}"
+    assert calls[0][1:4] == ["-m", "pip", "install"] and "--no-deps" in calls[0], host
+    assert calls[0][-1] == f"model-collapse-course @ git+{course.REPOSITORY}", host
     assert "Installed the course package" in printed
+
+
+def test_bootstrap_adds_only_the_missing_dependencies(monkeypatch):
+    calls, _ = _run_bootstrap(monkeypatch, course_installed=False, modules=["google.colab"], absent=("tqdm",))
+    assert len(calls) == 2 and "--no-deps" not in calls[1]
+    added = [arg for arg in calls[1][5:]]
+    assert added == ["tqdm>=4.66"], added  # pyproject.toml's floor, and nothing the host already has
 
 
 def test_bootstrap_does_nothing_where_the_course_is_installed(monkeypatch):
@@ -84,19 +102,27 @@ def test_bootstrap_never_installs_on_a_laptop_but_says_what_to_do(monkeypatch):
     assert calls == [] and "make course" in printed
 
 
-def test_every_learner_notebook_starts_with_the_colab_badge_and_the_bootstrap_cell():
+def test_every_learner_notebook_opens_with_its_title_then_the_collapsed_colab_only_cells():
     for source in SOLUTIONS:
         nb = nbformat.reads(build._learner_text(source), 4)
-        badge, cell = nb.cells[:2]
-        assert badge.id == build.BADGE_ID and build.colab_url(f"notebooks/{source.name}") in badge.source
+        title, note, cell = nb.cells[:3]
+        assert title.cell_type == "markdown" and title.source.startswith("# "), source.name
+        assert note.id == build.BADGE_ID and build.colab_url(f"notebooks/{source.name}") in note.source
+        assert "Colab or Kaggle only" in note.source and "![" not in note.source, "no image: offline it shows broken"
         assert cell.id == build.BOOTSTRAP_ID and cell.source == build.bootstrap_source()
+        assert cell.source.startswith("#@title Colab or Kaggle only")
+        assert cell.metadata["jupyter"]["source_hidden"] and cell.metadata["cellView"] == "form"
         assert [c.id for c in nb.cells].count(build.BOOTSTRAP_ID) == 1
 
 
 def test_add_bootstrap_is_idempotent_and_rejects_bad_input():
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
-    once = nbformat.writes(build.add_bootstrap(nb, "notebooks/x.ipynb"))
-    assert nbformat.writes(build.add_bootstrap(nbformat.reads(once, 4), "notebooks/x.ipynb")) == once
+    for cells in ([nbformat.v4.new_code_cell("x = 1")],
+                  [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1")]):
+        nb = nbformat.v4.new_notebook(cells=cells)
+        once = nbformat.writes(build.add_bootstrap(nb, "notebooks/x.ipynb"))
+        assert nbformat.writes(build.add_bootstrap(nbformat.reads(once, 4), "notebooks/x.ipynb")) == once
+        assert [c.source for c in nbformat.reads(once, 4).cells if c.get("id") not in (build.BADGE_ID, build.BOOTSTRAP_ID)] == [
+            c.source for c in cells]
     with pytest.raises(TypeError, match="nb must be a notebook"):
         build.add_bootstrap({"cells": []}, "notebooks/x.ipynb")
 
@@ -148,8 +174,9 @@ def _make_course(clone, *, user=None, python=None, budget=600):
         seconds = time.perf_counter() - start
         answers = {folder: json.loads(_get(f"{base}/api/contents/{folder}?token={token}")[1])
                    for folder in ("solutions", "docs", "notebooks")}
-        page = _get(f"{base}/lab/tree/notebooks/00_start_here.ipynb?token={token}")[1].decode()
-        return seconds, answers, page
+        settings = json.loads(_get(f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}")[1])
+        printed = (clone / "make-course.log").read_text()
+        return seconds, answers, (settings, printed)
     finally:
         try:
             os.killpg(process.pid, 15)
@@ -172,7 +199,13 @@ def _venv_megabytes(clone):
 def _check(seconds, answers, page, label):
     assert {item["name"] for item in answers["solutions"]["content"]} >= {p.name for p in SOLUTIONS}, label
     assert any(item["name"] == "index.md" or item["type"] == "file" for item in answers["docs"]["content"]), label
-    assert '"news": {"disabled": true}' in page, f"{label}: JupyterLab's news pop-up is on"
+    settings, printed = page
+    # What the browser shows with these settings is tested in tests/test_first_hour_browser.py.
+    defaults = {key: value.get("default") for key, value in settings["schema"]["properties"].items()}  # overridden
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, (
+        f"{label}: JupyterLab's news question is on: {defaults}")
+    assert re.search(r"http://127\.0\.0\.1:\d+/lab/tree/notebooks/00_start_here\.ipynb\?token=", printed), (
+        f"{label}: the printed address does not open 00:\n{printed[-2000:]}")
     print(f"{label}: JupyterLab answered {seconds:.0f} s after `make course` started")
 
 
@@ -198,6 +231,10 @@ def test_make_course_from_a_fresh_clone_as_root(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("not root: the ordinary-user test covers this machine")
     clone = _clone(tmp_path, "as-root")
+    old = _old_python()
+    if old:  # a learner who tries the system's old Python first, then a good one, in the same clone
+        refused = subprocess.run(["make", "course", f"PYTHON={old}"], cwd=clone, capture_output=True, text=True)
+        assert refused.returncode != 0 and "make course PYTHON=python3.12" in refused.stdout
     seconds, answers, page = _make_course(clone)
     _check(seconds, answers, page, "root")
     print(f"root: environment {_venv_megabytes(clone):.0f} MB")
@@ -225,6 +262,70 @@ def test_make_course_from_a_fresh_clone_as_an_ordinary_user(tmp_path):
         clone = _clone(tmp_path, "as-user")
         seconds, answers, page = _make_course(clone)
     _check(seconds, answers, page, "ordinary user")
+
+
+# --- an old Python -------------------------------------------------------------------------------------------------
+
+
+def _old_python():
+    """A Python older than 3.11 (Ubuntu 22.04's 3.10), from PATH or pyenv; None where the machine has none."""
+    candidates = [shutil.which(f"python3.{minor}") for minor in (10, 9, 8)]
+    candidates += sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.1[0]*/bin/python3")) if os.access(
+        "/root/.pyenv/versions", os.R_OK) else []
+    for candidate in filter(None, candidates):
+        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info < (3, 11))"],
+                               capture_output=True, text=True)
+        if probe.stdout.strip() == "True":
+            return candidate
+    return None
+
+
+@NEEDS_MAKE
+def test_an_old_python_is_refused_within_seconds_naming_the_fix_and_a_good_one_replaces_its_venv(tmp_path):
+    old = _old_python()
+    if old is None:
+        pytest.skip("no Python older than 3.11 on this machine")
+    clone = _clone(tmp_path, "old-python")
+    start = time.perf_counter()
+    result = subprocess.run(["make", "course", f"PYTHON={old}"], cwd=clone, capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - start
+    assert result.returncode != 0
+    assert seconds < 10, f"refused only after {seconds:.0f} s"
+    message = [line for line in result.stdout.splitlines() if "Python" in line]
+    assert len(message) == 1 and "3.11 or newer" in message[0] and "make course PYTHON=python3.12" in message[0], (
+        result.stdout + result.stderr)
+    assert not (clone / ".venv").exists(), "nothing is set up with the old Python"
+    # A .venv left by an earlier attempt with the old Python is recreated by the good one (it was not, issue 22).
+    subprocess.run([old, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True)
+    good = sys.executable if sys.version_info >= (3, 11) else None
+    result = subprocess.run(["make", "python-check", f"PYTHON={good}"], cwd=clone, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and "Recreating .venv" in result.stdout, result.stdout + result.stderr
+    assert not (clone / ".venv").exists()
+    # The same check leaves a .venv of the right Python alone.
+    subprocess.run([good, "-m", "venv", "--without-pip", str(clone / ".venv")], check=True)
+    result = subprocess.run(["make", "python-check", f"PYTHON={good}"], cwd=clone, capture_output=True, text=True)
+    assert result.returncode == 0 and "Recreating" not in result.stdout and (clone / ".venv").exists()
+
+
+def test_check_environment_says_when_torch_is_a_cuda_build_without_a_gpu(monkeypatch, tmp_path):
+    fake = tmp_path / "torch"
+    fake.mkdir()
+    (fake / "version.py").write_text("from typing import Optional\n__version__ = '2.13.0'\ncuda: Optional[str] = '12.8'\n")
+    spec = importlib.machinery.ModuleSpec("torch", None, is_package=True)
+    spec.submodule_search_locations = [str(fake)]
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: spec if name == "torch" else real_find_spec(name, *a))
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(course, "_version", lambda name: "2.13.0" if name == "torch" else "1.0")
+    monkeypatch.setattr(course, "_gpu_present", lambda: False)
+    report = course.check_environment(verbose=False)
+    assert report["torch build"].startswith("CUDA 12.8, but this machine has no NVIDIA GPU")
+    assert course.TORCH_INSTALL in report["torch build"]
+    monkeypatch.setattr(course, "_gpu_present", lambda: True)
+    assert course.check_environment(verbose=False)["torch build"] == "CUDA 12.8"
+    (fake / "version.py").write_text("cuda: Optional[str] = None\n")
+    assert course.check_environment(verbose=False)["torch build"] == "CPU"
 
 
 # --- torch is optional ----------------------------------------------------------------------------------------------

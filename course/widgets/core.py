@@ -73,6 +73,32 @@ def accessibility_bundle():
     return {"application/javascript": script, "text/plain": ""}
 
 
+def _widget_bundle(widget):
+    """The display bundle of an ipywidget's view, under ipywidgets 8 and 7 (Colab's 7.7 has no ``_repr_mimebundle_``)."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return dict(widget._repr_mimebundle_())
+    # What ipywidgets 7's Widget._ipython_display_ displays.
+    return {"text/plain": repr(widget), "application/vnd.jupyter.widget-view+json": {
+        "version_major": 2, "version_minor": 0, "model_id": widget._model_id}}
+
+
+def _snap_to_step(control, value):
+    """``value`` moved to the nearest step of a numeric slider ``control`` (``min + k * step``), within its range.
+
+    Other controls (dropdowns, selection sliders, a slider without a step) and non-numbers get ``value`` back.
+    Float sliders round to the step's decimals, so that 0.30000000000000004 becomes 0.3, as the handle shows.
+    """
+    step, low, high = (getattr(control, name, None) for name in ("step", "min", "max"))
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (step, low, high, value)) or step <= 0:
+        return value
+    snapped = min(max(low + round((value - low) / step) * step, low), high)
+    if isinstance(control, widgets.IntSlider) or (isinstance(value, int) and isinstance(step, int) and isinstance(low, int)):
+        return int(snapped)
+    decimals = max(0, -int(f"{step:e}".split("e")[1])) + 6
+    snapped = round(snapped, decimals)
+    return value if abs(snapped - value) <= abs(step) * 1e-9 else snapped
+
+
 def _blank(ax):
     """Return ``ax`` to the state of a fresh Axes, but keep its tick objects.
 
@@ -170,6 +196,13 @@ class Dashboard:
         return {key: control.value for key, control in self.controls.items()}
 
     def _on_change(self, change):
+        control = change["owner"]
+        snapped = _snap_to_step(control, change["new"])
+        if snapped != change["new"]:
+            # A value typed into a slider's readout may lie between its steps; the handle snaps to the grid, so
+            # the value does too: readout, handle, figure and state line then agree (the change comes back here).
+            control.value = snapped
+            return
         if not self._updating:
             self.redraw()
 
@@ -203,20 +236,20 @@ class Dashboard:
         self._updating = True
         try:
             for key, value in values.items():
-                self.controls[key].value = value
+                self.controls[key].value = _snap_to_step(self.controls[key], value)
         finally:
             self._updating = False
         return self.redraw()
 
     def _fallback_bundle(self):
-        bundle = self._fallback_view._repr_mimebundle_()
+        bundle = _widget_bundle(self._fallback_view)
         bundle["text/plain"] = self.state
         return bundle
 
     def _ipython_display_(self):
         # The PNG in the same bundle is what static renderers (GitHub, nbconvert to HTML/PDF) show instead;
         # `python -m course execute` drops the widget view from saved outputs, so that they do.
-        bundle = self.widget._repr_mimebundle_()
+        bundle = _widget_bundle(self.widget)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = self.state
         display(bundle, raw=True)
