@@ -124,7 +124,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	  PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -r $(VENV)/requirements-without-torch.txt || exit 1; \
 	  torch=$$(grep '^torch==' requirements.txt); cpu=$$torch; [ "$$(uname -s)" = Linux ] && cpu="$$torch+cpu"; \
 	  if $(PY) -m pip install --quiet "$$cpu" >/dev/null 2>&1; then echo "Installed $$cpu (found where pip looks)."; \
-	  else echo "PyTorch is not installed (only notebooks 05, 09 and 10 need it). To add its CPU build later: $(VENV)/bin/python -m $$($(PY) -c 'import course; print(course.TORCH_INSTALL)')"; fi; \
+	  else echo "PyTorch is not installed (only notebooks 05, 09, 10 and 11 need it). To add its CPU build later: $(VENV)/bin/python -m $$($(PY) -c 'import course; print(course.TORCH_INSTALL)')"; fi; \
 	fi
 	touch $@
 

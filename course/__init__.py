@@ -73,7 +73,7 @@ def setup(*, threads=1, style=True, quiet=True):
 def require_torch():
     """Return the ``torch`` module, or stop with one line that says how to install it.
 
-    Notebooks 05, 09 and 10 call it first: every other notebook runs without PyTorch.
+    Notebooks 05, 09, 10 and 11 call it first: every other notebook runs without PyTorch.
     """
     try:
         import torch

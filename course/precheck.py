@@ -4,7 +4,7 @@ In under a minute it checks what the day needs, one line per check, and ends in 
 
 1. the interpreter (Python 3.11 or newer, as ``pyproject.toml`` requires);
 2. the packages of the learner's stack (each imported, its version printed); PyTorch is reported but optional (only
-   notebooks 05, 09 and 10 need it);
+   notebooks 05, 09, 10 and 11 need it);
 3. the widgets: every dashboard factory that needs no trained experiment is built once and draws (off screen);
 4. a tiny run of every notebook's setup: the imports and ``course.setup()`` of the notebook's setup cell (not its
    experiments), and, where PyTorch is installed, one tiny training step on the CPU.
@@ -73,7 +73,7 @@ def _packages():
         except Exception as error:  # ImportError, or a broken installation raising something else
             reason = f"cannot be imported ({type(error).__name__}: {error})"
             fix = (f"pip install {pip_name} (or: {_INSTALL})" if required else
-                   f"only notebooks 05, 09 and 10 need it: {_INSTALL}")
+                   f"only notebooks 05, 09, 10 and 11 need it: {_INSTALL}")
             checks.append(Check(module, False, reason, fix, optional=not required))
             continue
         checks.append(Check(module, True, str(getattr(imported, "__version__", "installed"))))

@@ -329,7 +329,7 @@ def test_check_environment_says_when_torch_is_a_cuda_build_without_a_gpu(monkeyp
 
 
 # --- torch is optional ----------------------------------------------------------------------------------------------
-TORCH_NOTEBOOKS = ("05_", "09_", "10_")
+TORCH_NOTEBOOKS = ("05_", "09_", "10_", "11_")
 
 
 def _notebook_imports(path):
@@ -358,7 +358,7 @@ def test_the_numpy_notebooks_import_nothing_that_needs_torch(path):
 
     needs = {name for name in _notebook_imports(path)
              if name.split(".")[0] == "torch" or name in TORCH_MODULES}
-    assert not needs, f"{path.name} imports {sorted(needs)}, which need PyTorch: only 05, 09 and 10 may"
+    assert not needs, f"{path.name} imports {sorted(needs)}, which need PyTorch: only 05, 09, 10 and 11 may"
 
 
 @pytest.mark.parametrize("path", [p for p in SOLUTIONS if p.name.startswith(TORCH_NOTEBOOKS)], ids=lambda p: p.stem)
