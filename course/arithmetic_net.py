@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from . import arithmetic
 from ._torch import torch
-from ._validate import check_choice, check_int, make_rng
+from ._validate import check_choice, check_int, check_real, make_rng
 from .curation import estimate_keep_rates
 from .nets import SIZES, get_device, set_torch_threads, torch_generator
 
@@ -55,6 +55,16 @@ class ArithmeticConfig:
     n_pool: int = 20_000
     n_samples: int = 8
     temperature: float = 1.0
+
+    def __post_init__(self):
+        for name in ("n_max", "hidden", "steps", "batch_size", "k", "t0", "n_pool", "n_samples"):
+            check_int(name, getattr(self, name), low=1)
+        for name in ("lr", "temperature"):
+            check_real(name, getattr(self, name), low=0, low_open=True)
+        if not self.sizes or not all(isinstance(t, int) and t >= 1 for t in self.sizes):
+            raise ValueError(f"sizes must be a non-empty tuple of positive integers, got {self.sizes!r}.")
+        if not self.pis or not all(0 <= pi <= 1 for pi in self.pis):
+            raise ValueError(f"pis must be a non-empty tuple of real-data shares in [0, 1], got {self.pis!r}.")
 
 
 #: "quick": operands 1..60 (3 600 questions), width-48 networks, 600 Adam steps of 128 pairs, about 10 s for

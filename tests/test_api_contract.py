@@ -29,6 +29,8 @@ def _public_callables():
         module = importlib.import_module(info.name)
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, BaseException):
+                continue  # an exception class is raised by the course, never built from a learner's arguments
             if callable(obj) and getattr(obj, "__module__", "") == info.name and inspect.signature(obj).parameters:
                 names[name] = info.name
     names.update({name: "course" for name in ("setup", "check_environment")})

@@ -157,6 +157,27 @@ torch = pytest.importorskip("torch")
 from course import arithmetic_net as an  # noqa: E402
 
 
+def test_network_pieces_reject_bad_arguments():
+    import matplotlib.pyplot as plt
+
+    from course.widgets import arithmetic as w
+
+    with pytest.raises(ValueError, match="hidden"):
+        an.ArithmeticConfig(hidden=0)
+    with pytest.raises(ValueError, match="pis"):
+        an.ArithmeticConfig(pis=(0.0, 1.5))
+    with pytest.raises(ValueError, match="temperature"):
+        an.ArithmeticConfig(temperature=-1.0)
+    fig, ax = plt.subplots()
+    try:
+        with pytest.raises(TypeError, match="result"):
+            w.draw_verification(ax, "not a result")
+        with pytest.raises(ValueError, match="k"):
+            w.answer_law_dashboard(k=10**6)
+    finally:
+        plt.close(fig)
+
+
 @pytest.fixture(scope="module")
 def runs():
     return [an.run_arithmetic("quick", seed=seed, device="cpu") for seed in (0, 1)]

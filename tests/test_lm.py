@@ -82,6 +82,13 @@ def test_word_frequencies_and_context_weights_match_sampled_text(small):
     assert np.all(np.abs(c / c.sum() - w) <= 5 * np.sqrt(w * (1 - w) / c.sum()) * np.sqrt(small.length) + 1e-12)
 
 
+def test_metrics_reject_bad_arguments():
+    with pytest.raises(ValueError, match="n_words"):
+        lm.distinct_words(np.zeros((2, 3), dtype=int), 0)
+    with pytest.raises(ValueError, match="weights"):
+        lm.kl_terms(np.full((3, 2), 0.5), np.full((3, 2), 0.5), [1.0, -1.0, 1.0])
+
+
 def test_language_rejects_bad_arguments(language):
     with pytest.raises(ValueError, match="n_next"):
         lm.make_language(10, n_next=11)
