@@ -27,7 +27,6 @@ import ast
 import copy
 import hashlib
 import json
-import os
 import re
 import shutil
 import time
@@ -399,7 +398,7 @@ def graded_source(source, *, seed, own_implementation="fail", allow=None):
             cell.source = "\n".join([
                 _GRADED_COMMENT, f"### {BEGIN_TESTS}",
                 "import importlib as _importlib",
-                f"_importlib.reload(_importlib.import_module('course.graded')).hidden_test(",
+                "_importlib.reload(_importlib.import_module('course.graded')).hidden_test(",
                 f"    {topic!r}, {name!r}, globals().get({function!r}), seed={seed}, "
                 f"own_implementation={own_implementation!r},",
                 f"    allow={permitted!r}, made_with={_version()!r})",

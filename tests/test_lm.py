@@ -82,7 +82,7 @@ def test_word_frequencies_and_context_weights_match_sampled_text(small):
     assert np.all(np.abs(c / c.sum() - w) <= 5 * np.sqrt(w * (1 - w) / c.sum()) * np.sqrt(small.length) + 1e-12)
 
 
-def test_metrics_reject_bad_arguments():
+def test_distinct_words_and_kl_terms_reject_bad_arguments():
     with pytest.raises(ValueError, match="n_words"):
         lm.distinct_words(np.zeros((2, 3), dtype=int), 0)
     with pytest.raises(ValueError, match="weights"):

@@ -607,7 +607,7 @@ def _with_prints(nb):
             extra = "print('working on it')"
             if exercise[0] == "fraction_lost":
                 extra += "; import matplotlib.pyplot as _plt; _plt.figure(); _plt.plot([0, 1]); _plt.show()"
-            cell.source = re.sub(r"^( *)(### BEGIN SOLUTION.*)$", lambda m: f"{m[1]}{m[2]}\n{m[1]}{extra}",
+            cell.source = re.sub(r"^( *)(### BEGIN SOLUTION.*)$", lambda m, extra=extra: f"{m[1]}{m[2]}\n{m[1]}{extra}",
                                  cell.source, count=1, flags=re.MULTILINE)
     return nb
 
@@ -645,8 +645,7 @@ def test_real_nbgrader_graded_lab_cannot_be_gamed_and_its_feedback_keeps_the_sec
 
     seed = 8675309421
     course_dir = tmp_path / "course"
-    layout = grading.make_lab(course_dir, notebooks, assignment="graded", kernel_python=sys.executable, graded=True,
-                              seed=seed)
+    grading.make_lab(course_dir, notebooks, assignment="graded", kernel_python=sys.executable, graded=True, seed=seed)
     _nbgrader(venv, course_dir, "generate_assignment", "graded")
     students = {}
     for path in notebooks:
