@@ -129,7 +129,11 @@ HOSTED_MARKERS = ("COLAB_RELEASE_TAG", "COLAB_GPU", "KAGGLE_KERNEL_RUN_TYPE")
 _BOOTSTRAP = """\
 #@title Colab or Kaggle only: installs the course (anywhere else this cell does nothing)
 # --no-deps keeps the host's own numpy, scipy, matplotlib, ipywidgets and torch; only missing packages are added.
-import importlib.util, os, subprocess, sys
+import importlib.util
+import os
+import subprocess
+import sys
+
 if importlib.util.find_spec("course") is None:
     if "google.colab" in sys.modules or any(os.environ.get(name) for name in {markers!r}):
         pip = [sys.executable, "-m", "pip", "install", "--quiet"]
