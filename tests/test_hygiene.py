@@ -33,6 +33,8 @@ if __name__ != "__main__":  # under pytest: leave out the notebooks a learner ha
 # What course/build.py keeps; anything else in a learner's notebook is editor noise.
 LEARNER_NOTEBOOK_METADATA = {"kernelspec", "language_info"}
 LEARNER_CELL_METADATA = {"tags", "nbgrader", "editable", "deletable"}
+# The hosted-notebook cell is shown collapsed (JupyterLab's source_hidden, Colab's form view): build.add_bootstrap.
+BOOTSTRAP_CELL_METADATA = {"cellView", "jupyter"}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # A printed traceback or warning ("…/x.py:12: RuntimeWarning: divide by zero").
 BAD_OUTPUT = re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*Warning\b:")
@@ -53,7 +55,8 @@ def learner_problems(nb):
     if None in ids or len(set(ids)) != len(ids):
         problems.append("cell ids missing or repeated")
     for i, cell in enumerate(nb.cells):
-        problems += [f"cell {i}: metadata {key!r}" for key in sorted(set(cell.metadata) - LEARNER_CELL_METADATA)]
+        allowed = LEARNER_CELL_METADATA | (BOOTSTRAP_CELL_METADATA if cell.get("id") == "course-bootstrap" else set())
+        problems += [f"cell {i}: metadata {key!r}" for key in sorted(set(cell.metadata) - allowed)]
         problems += [f"cell {i}: nbval tag {tag!r}" for tag in cell.metadata.get("tags", []) if tag.startswith("nbval")]
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None):
             problems.append(f"cell {i}: outputs or execution count stored")
