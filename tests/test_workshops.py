@@ -55,7 +55,7 @@ def test_the_plans_are_parsed_with_every_block(plans, times):
     """The parser finds the three plans and all their rows (a parser that finds nothing would pass the rest)."""
     assert sorted(plans) == ["90-minute workshop", "Full day", "Half day"]
     assert [len(plans[name].blocks) for name in ("90-minute workshop", "Half day", "Full day")] == [6, 6, 5]
-    assert sorted(times) == [f"{n:02d}" for n in range(11)] and times["02"] == 40
+    assert sorted(times) == [f"{n:02d}" for n in range(12)] and times["02"] == 40
 
 
 def test_every_block_fits_its_slot_with_nominal_minutes_from_the_readme(plans, times):
