@@ -49,9 +49,10 @@ NOTEBOOK_FIGURES = {
            ("regression", "strong_collapse_floor")],
     "08": [("curation", "breakdown_transition"), ("curation", "linear_verifier"),
            ("curation", "weak_verifier_data_size")],
-    "09": [("curation", "torch_miniature"), ("curation", "kept_label_noise")],
+    "09": [("curation", "torch_miniature"), ("curation", "kept_label_noise"), ("curation", "noise_sweep")],
     "10": [("lm", "language_zipf"), ("lm", "generated_text_zipf"), ("lm", "kl_against_training_size"),
            ("lm", "error_rate_by_workflow"), ("lm", "accumulate_bounded_only_if_unbiased")],
+    "11": [("arithmetic", "gcd_answer_law"), ("arithmetic", "gcd_tail_cut"), ("arithmetic", "gcd_verification")],
 }
 
 #: The files of reveal.js copied beside the decks (relative to the package's ``dist/``), and its licence.
