@@ -52,9 +52,11 @@ def _has_dashboard(path):
 DASHBOARD_NOTEBOOKS = [path for path in SOLUTIONS if _has_dashboard(path)]
 
 # --- JavaScript run in the page ------------------------------------------------------------------------------
+# The prompts of the cells' input areas: a collapsed cell (the hosted-notebook cell) shows a placeholder with an
+# empty prompt of its own instead, which never gets a number.
 _ALL_CELLS_RAN = """() => {
     const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea .jp-InputPrompt')].map(p => p.textContent.trim());
     return indicator !== null && indicator.dataset.status === 'idle' && prompts.length > 0
         && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
 }"""

@@ -52,7 +52,7 @@ APPS = {"lab": "/doc/tree/{name}", "notebook": "/notebooks/{name}"}
 MAX_TABS = 8  # Tab presses from one control to the next (a slider's handle, then its editable readout)
 
 _ALL_PROMPTS_RAN = """() => {
-    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea .jp-InputPrompt')].map(p => p.textContent.trim());
     return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p));
 }"""
 # The element of a control that takes the keyboard, by widget kind.
