@@ -133,7 +133,10 @@ def _torch_cuda_version():
     import re
     from pathlib import Path
 
-    spec = importlib.util.find_spec("torch")
+    try:
+        spec = importlib.util.find_spec("torch")
+    except ImportError:  # a finder that refuses torch (an environment that blocks it): not installed
+        spec = None
     for folder in (spec.submodule_search_locations or []) if spec else []:
         version_file = Path(folder) / "version.py"
         if version_file.is_file():

@@ -488,17 +488,16 @@ class LabLayout:
     seed: int | None = None                        # graded mode's seed
 
 
-def _lab_notebook(source):
-    """A lab's source notebook: its Colab badge opens the learner's version, its metadata names the course version.
+def _lab_notebook(source, name):
+    """A lab's source notebook: its hosted-notebook cells as in ``notebooks/name`` (the Colab link opens the
+    learner's version, the install cell is collapsed), its metadata names the course version.
 
     The version (``metadata.course.version``, kept by nbgrader in the students' copies) lets a graded hidden test
     tell the grader when the course that grades differs from the one that made the lab.
     """
-    from .build import BADGE_ID  # the lab folder sits above build in the import graph
+    from .build import add_bootstrap  # the lab folder sits above build in the import graph
 
-    for cell in source.cells:
-        if cell.get("id") == BADGE_ID:
-            cell.source = re.sub(r"(/blob/[^/]+/)solutions/", r"\1notebooks/", cell.source)
+    add_bootstrap(source, f"notebooks/{name}")
     source.metadata["course"] = {"version": _version()}
     return source
 
@@ -573,7 +572,7 @@ def make_lab(course_dir, solutions, *, assignment="lab", kernel_python=None, gra
     files["nbgrader_config.py"] = config.encode()
     notebooks = []
     for path in paths:
-        source = _lab_notebook(nbgrader_source(annotate(nbformat.read(path, 4))))
+        source = _lab_notebook(nbgrader_source(annotate(nbformat.read(path, 4))), path.name)
         if graded:
             source = graded_source(source, seed=seed, own_implementation=own_implementation, allow=allow)
         relative = f"source/{assignment}/{path.name}"

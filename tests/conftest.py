@@ -18,6 +18,8 @@ summary says which and why.
 import ast
 import importlib.util
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -65,6 +67,9 @@ def _imports_torch(path):
     return any(name == "torch" or name.startswith("torch.") or name in TORCH_MODULES
                for name in _top_level_imports(path))
 
+
+#: The notebooks that need PyTorch, by their number (tests/test_first_hour.py checks that no other imports it).
+TORCH_NOTEBOOKS = ("05_", "09_", "10_", "11_")
 
 #: Test files that cannot even be collected without PyTorch.
 TORCH_FILES = {path.name for path in (ROOT / "tests").glob("test_*.py") if _imports_torch(path)}
@@ -196,3 +201,20 @@ def bench():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def find_python(check, names=("python3",)):
+    """A Python interpreter that really runs and passes `check` (a Python expression), or None.
+
+    Looks on PATH (each of `names`) and in pyenv's versions. A pyenv *shim* on PATH is not enough: it exits 127
+    when its version is not the selected one, so every candidate is probed by running it.
+    """
+    candidates = [shutil.which(name) for name in names]
+    versions = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    if os.access(versions, os.R_OK):
+        candidates += sorted(str(path) for path in versions.glob("*/bin/python3"))
+    for candidate in dict.fromkeys(filter(None, candidates)):
+        probe = subprocess.run([candidate, "-c", f"import sys, venv, ensurepip; assert {check}"], capture_output=True)
+        if probe.returncode == 0:
+            return candidate
+    return None

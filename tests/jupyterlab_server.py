@@ -57,7 +57,7 @@ def _wait_until_answering(url, process, log, timeout):
     raise RuntimeError(f"JupyterLab did not answer at {url} within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-def _stop(process):
+def stop(process):
     """Stop the server and its kernels: they share the server's process group."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
@@ -98,4 +98,4 @@ def jupyterlab(root_dir, state_dir, log, *, timeout=120):
         _wait_until_answering(url, process, log, timeout)
         yield url
     finally:
-        _stop(process)
+        stop(process)

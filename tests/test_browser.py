@@ -252,12 +252,14 @@ def _wait_for_change(page, predicate, arg, failure):
         pytest.fail(f"{failure} ({REDRAW_TIMEOUT_MS // 1000} s later)")
 
 
-def _neighbour(text, *, decrease):
-    """A readout's text moved by one unit of its last digit, e.g. '20' -> '21', '0.40' -> '0.41'."""
+def _neighbour(text, step, *, decrease):
+    """A readout's text moved by one slider step, e.g. ('20', 5) -> '25', ('0.40', 0.01) -> '0.41'.
+
+    A value off the step grid would be snapped back by the slider, so the step is the slider's own.
+    """
     text = text.strip()
     decimals = len(text.split(".")[1]) if "." in text else 0
-    unit = 10.0**-decimals
-    value = float(text) + (-unit if decrease else unit)
+    value = float(text) + (-step if decrease else step)
     return f"{value:.{decimals}f}"
 
 
@@ -278,7 +280,8 @@ def move_first_slider(page, dashboard, label, *, click=False):
     if click:  # type a neighbouring value into the readout, as a learner may do
         readout.click()
         page.keyboard.press("Control+a")
-        page.keyboard.type(_neighbour(text_before, decrease=at_max))
+        down, up = slider.locator(".noUi-target").evaluate("(el) => el.noUiSlider.steps()[0]")
+        page.keyboard.type(_neighbour(text_before, down if at_max else up, decrease=at_max))
         page.keyboard.press("Enter")
     else:
         handle.focus()

@@ -13,7 +13,6 @@ to reuse (it is left as the bootstrap leaves it).
 """
 
 import os
-import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -22,20 +21,13 @@ import pytest
 
 from course import build
 
-from .conftest import ROOT
+from .conftest import ROOT, TORCH_NOTEBOOKS, find_python
 
 COLAB_PINS = ["numpy==2.0.2", "scipy==1.15.3", "matplotlib==3.10.0", "ipywidgets==7.7.1", "ipykernel==6.17.1",
               "ipython==7.34.0", "tqdm==4.67.1", "threadpoolctl==3.6.0", "nbclient", "nbformat"]
-NUMPY_NOTEBOOKS = [p for p in sorted((ROOT / "solutions").glob("[01]*.ipynb")) if not p.name.startswith(("05", "09", "10"))]
+NUMPY_NOTEBOOKS = [p for p in sorted((ROOT / "solutions").glob("[01]*.ipynb")) if not p.name.startswith(TORCH_NOTEBOOKS)]
 
 pytestmark = pytest.mark.slow
-
-
-def _python312():
-    for candidate in (shutil.which("python3.12"), *sorted(map(str, Path("/root/.pyenv/versions").glob("3.12*/bin/python3")))):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
 
 
 def _freeze(python, env):
@@ -50,7 +42,7 @@ def colab(tmp_path_factory):
     venv = Path(os.environ.get("COURSE_COLAB_VENV") or tmp / "venv")
     python = str(venv / "bin" / "python")
     if not (venv / "bin" / "python").exists():
-        base = _python312()
+        base = find_python("sys.version_info[:2] == (3, 12)", names=("python3.12",))
         if base is None:
             pytest.skip("no Python 3.12 for a Colab-like environment")
         subprocess.run([base, "-m", "venv", str(venv)], check=True)
@@ -63,7 +55,8 @@ def colab(tmp_path_factory):
     assert "model-collapse-course" not in before
     clone = tmp / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-    cell = build.bootstrap_source().replace(f"git+{build._repository(None)}", f"git+file://{clone}")
+    # file://localhost/...: the pip of a fresh 3.12 venv (23.2) refuses a direct reference with an empty host
+    cell = build.bootstrap_source().replace(f"git+{build._repository(None)}", f"git+file://localhost{clone}")
     result = subprocess.run([python, "-c", cell], env=dict(env, COLAB_RELEASE_TAG="simulated"), cwd=tmp,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0 and "Installed the course package" in result.stdout, result.stdout + result.stderr

@@ -26,7 +26,7 @@ import pytest
 import course
 from course import build
 
-from .conftest import ROOT, SOLUTIONS
+from .conftest import ROOT, SOLUTIONS, TORCH_NOTEBOOKS, find_python
 
 # --- one repository address -----------------------------------------------------------------------------------
 
@@ -269,15 +269,7 @@ def test_make_course_from_a_fresh_clone_as_an_ordinary_user(tmp_path):
 
 def _old_python():
     """A Python older than 3.11 (Ubuntu 22.04's 3.10), from PATH or pyenv; None where the machine has none."""
-    candidates = [shutil.which(f"python3.{minor}") for minor in (10, 9, 8)]
-    candidates += sorted(str(p) for p in Path("/root/.pyenv/versions").glob("3.1[0]*/bin/python3")) if os.access(
-        "/root/.pyenv/versions", os.R_OK) else []
-    for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info < (3, 11))"],
-                               capture_output=True, text=True)
-        if probe.stdout.strip() == "True":
-            return candidate
-    return None
+    return find_python("sys.version_info < (3, 11)", names=("python3.10", "python3.9", "python3.8"))
 
 
 @NEEDS_MAKE
@@ -329,9 +321,6 @@ def test_check_environment_says_when_torch_is_a_cuda_build_without_a_gpu(monkeyp
 
 
 # --- torch is optional ----------------------------------------------------------------------------------------------
-TORCH_NOTEBOOKS = ("05_", "09_", "10_", "11_")
-
-
 def _notebook_imports(path):
     import ast
 

@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import urllib.request
 import pytest
 
 from .conftest import ROOT
-from .jupyterlab_server import free_port
+from .jupyterlab_server import free_port, stop
 
 CHROMIUM = "/usr/bin/chromium"
 NEWS_QUESTION = "Would you like to get notified about official Jupyter news?"
@@ -88,9 +87,7 @@ def _course_server(tmp_path, *, overrides):
                 time.sleep(0.3)
         yield printed.replace("token=...", f"token={token}")
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ import nbformat
 import numpy as np
 import pytest
 
+import course
 from course import build, graded, grading
 from course.__main__ import _solution_paths
 from course.__main__ import main as course_main
@@ -51,9 +52,11 @@ def _notebook(*cells):
 
 
 def _strip_nbgrader(nb):
-    """A notebook as plain data, without nbgrader's own metadata (checksums, grade ids, ...)."""
+    """A notebook as plain data, without nbgrader's own metadata (checksums, grade ids, ...) and without the course
+    version a lab's source records (``grading._lab_notebook``)."""
     data = json.loads(nbformat.writes(nb))
     data["metadata"].pop("nbgrader", None)
+    data["metadata"].pop("course", None)
     for cell in data["cells"]:
         cell["metadata"].pop("nbgrader", None)
     return data
@@ -228,9 +231,10 @@ def test_real_nbgrader_grades_the_solution_full_and_the_stub_zero(tmp_path):
     # The release is what `python -m course build` writes into notebooks/, apart from nbgrader's own metadata
     # (tests/test_build.py checks that notebooks/ is up to date).
     for name, path in released.items():
-        ours = build.learner_notebook(grading.annotate(nbformat.read(ROOT / "solutions" / name, 4)))
-        assert _strip_nbgrader(nbformat.read(path, 4)) == _strip_nbgrader(ours), \
-            f"nbgrader's release of {name} differs from course.build's"
+        ours = nbformat.reads(build._learner_text(ROOT / "solutions" / name), 4)
+        release = nbformat.read(path, 4)
+        assert _strip_nbgrader(release) == _strip_nbgrader(ours), f"nbgrader's release of {name} differs from course.build's"
+        assert release.metadata.course == {"version": course.__version__}, f"{name}: the release names no course version"
 
     # Two submissions: the answer key (the source itself) and the untouched release.
     for student, files in (("key", sources), ("blank", released.values())):
@@ -297,7 +301,10 @@ def test_notebook_arguments_match_numbers_exactly(name, stem):
     assert [path.stem for path in _solution_paths([name])] == [stem]
 
 
-@pytest.mark.parametrize("name", ["11", "99", "0_", "recursive", "1x"])
+NEXT_NUMBER = f"{max(int(path.name[:2]) for path in (ROOT / 'solutions').glob('[0-9][0-9]_*.ipynb')) + 1:02d}"
+
+
+@pytest.mark.parametrize("name", [NEXT_NUMBER, "99", "0_", "recursive", "1x"])
 def test_notebook_arguments_that_match_nothing_or_several_are_refused(name, capsys):
     with pytest.raises(ValueError, match="notebook number"):
         _solution_paths([name])
