@@ -61,6 +61,13 @@ def og_right_standard_normal(mu, var, n_samples, rng):
     return float(np.mean(x)), float(np.sum((x - x.mean()) ** 2) / (n_samples - 1))
 
 
+def og_right_loop(mu, var, n_samples, rng):  # one scalar draw at a time, statistics from the standard library
+    import statistics
+
+    x = [rng.normal(mu, np.sqrt(var)) for _ in range(n_samples)]
+    return statistics.mean(x), statistics.variance(x)
+
+
 def og_no_sampling(mu, var, n_samples, rng):
     return mu, var
 
@@ -78,6 +85,14 @@ def og_std_as_scale(mu, var, n_samples, rng):
 def og_one_too_many(mu, var, n_samples, rng):
     x = rng.normal(mu, np.sqrt(var), n_samples + 1)
     return x.mean(), x.var(ddof=1)
+
+
+def og_true_variance(mu, var, n_samples, rng):  # samples, but returns the true variance, not the fitted one
+    return rng.normal(mu, np.sqrt(var), n_samples).mean(), var
+
+
+def og_two_samples(mu, var, n_samples, rng):  # the same law as one sample's fit (independent for a Gaussian)
+    return rng.normal(mu, np.sqrt(var), n_samples).mean(), rng.normal(mu, np.sqrt(var), n_samples).var(ddof=1)
 
 
 def og_returns_std(mu, var, n_samples, rng):
@@ -452,9 +467,9 @@ def rts_no_mixing(p, seen, pi):  # the real part alone, pi T draws from p
 
 
 CORPUS = {
-    "one_generation": (crec.one_generation, [og_right, og_right_standard_normal],
+    "one_generation": (crec.one_generation, [og_right, og_right_standard_normal, og_right_loop],
                        [og_no_sampling, og_ddof0, og_std_as_scale, og_one_too_many, og_returns_std, og_global_rng,
-                        og_string, og_only_unit]),
+                        og_string, og_only_unit, og_true_variance, og_two_samples]),
     "expected_std": (crec.expected_std, [es_right, es_right_gamma],
                      [es_ddof0, es_off_by_one, es_sqrt_of_mean, es_overflow, es_string]),
     "accumulate_step": (crec.accumulate_step, [acc_right, acc_right_lstsq],

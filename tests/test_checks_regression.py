@@ -43,6 +43,16 @@ def chain_pinv(w0, n, T0, sigma0, rng):  # preallocated array, pseudo-inverse
     return chain
 
 
+def chain_noise_first(w0, n, T0, sigma0, rng):  # the noise drawn before the inputs, a loop of generations
+    w, out = w0.copy(), [w0.copy()]
+    for _ in range(n):
+        eps = sigma0 * rng.standard_normal(T0)
+        X = rng.standard_normal((T0, w0.size))
+        w = np.linalg.lstsq(X, X @ w + eps, rcond=None)[0]
+        out.append(w)
+    return np.vstack(out)
+
+
 def _chain(noise=lambda s: s, label_with_truth=False, mutate=False, rows=0, fixed=False, use_global=False):
     def chain(w0, n, T0, sigma0, rng):
         weights = [w0.copy()]
@@ -68,6 +78,8 @@ WRONG_CHAINS = {
     "labels with the truth": _chain(label_with_truth=True),
     "mutates w0": _chain(mutate=True),
     "one generation too many": _chain(rows=1),
+    "T0 + 1 points": lambda w0, n, T0, sigma0, rng: chain_lstsq(w0, n, T0 + 1, sigma0, rng),
+    "T0 - 1 points": lambda w0, n, T0, sigma0, rng: chain_lstsq(w0, n, T0 - 1, sigma0, rng),
     "global random state": _chain(use_global=True),
     "returns w0 repeated": lambda w0, n, T0, sigma0, rng: np.tile(w0, (n + 1, 1)),
     "returns a string": lambda w0, n, T0, sigma0, rng: "w0",
@@ -77,7 +89,7 @@ WRONG_CHAINS = {
 }
 
 
-RIGHT_CHAINS = {"lstsq": chain_lstsq, "solve": chain_solve, "pinv": chain_pinv}
+RIGHT_CHAINS = {"lstsq": chain_lstsq, "solve": chain_solve, "pinv": chain_pinv, "noise first": chain_noise_first}
 
 
 def test_fake_chain_names_the_mutation():

@@ -496,15 +496,16 @@ def _answer_key(name):
                         namespace[module] = importlib.import_module(alias)
                 body = "\n".join(cell.source.strip().splitlines()[:-1])
                 exec(compile(body, f"<answer key {name}>", "exec"), namespace)  # noqa: S102
-                return namespace[exercise[1]], namespace["check"]
+                allowed = grading._answer_key_calls(cell, grading._course_aliases(nb))
+                return namespace[exercise[1]], namespace["check"], allowed
     raise AssertionError(f"no exercise {name} in solutions/")
 
 
 @pytest.mark.parametrize("name", sorted(graded.HIDDEN_PARAMETERS))
 def test_answer_keys_pass_the_hidden_parameter_cases_and_replays_do_not(name):
-    answer, check = _answer_key(name)
-    for seed in (1, 2, 20261130):
-        graded.graded_test(getattr(check, name), answer, seed=seed)
+    answer, check, allowed = _answer_key(name)
+    for seed in (1, 2, 20261130):  # the answer key may call what the lab allows it (its own calls)
+        graded.graded_test(getattr(check, name), answer, seed=seed, allow=allowed)
     # An answer that replays the public cases' results, call by call, passes the learner's checker only.
     results = []
 
@@ -521,7 +522,72 @@ def test_answer_keys_pass_the_hidden_parameter_cases_and_replays_do_not(name):
 
     assert getattr(check, name)(replay)
     with pytest.raises(AssertionError, match="not the grader's hidden cases"):
-        graded.graded_test(getattr(check, name), replay, seed=7)
+        graded.graded_test(getattr(check, name), replay, seed=7, allow=allowed)
+
+
+#: Exercises whose answer must draw its own random data from the checker's ``rng`` (statistical checkers that
+#: test the law of many calls): no table of results can pass them, so they need no hidden parameters.
+STATISTICAL_EXERCISES = {"one_generation", "fake_chain"}
+
+
+def _solution_exercises(*, functions_only=False):
+    """The exercise names of the solution notebooks (only those whose answer is a function of arguments, not a reading returned by ``def f():``)."""
+    names = set()
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        for cell in nbformat.read(path, 4).cells:
+            exercise = grading.exercise_name(cell)
+            if exercise and (not functions_only or re.search(rf"^def {exercise[1]}\(\s*[A-Za-z_]", cell.source, re.MULTILINE)):
+                names.add(exercise[0])
+    return sorted(names)
+
+
+def _case_arguments(checker, monkeypatch):
+    """The keyword arguments of every case the checker builds (a fingerprint each), read as the cases are made."""
+    from course.checks import core
+
+    seen, real_init = [], core.Case.__init__
+
+    def recording_init(self, kwargs=None, expected=None):
+        real_init(self, {} if kwargs is None else kwargs, expected)
+        seen.append(repr(sorted((key, np.asarray(value).tobytes() if not callable(value) else key)
+                                for key, value in self.kwargs.items())))
+
+    monkeypatch.setattr(core.Case, "__init__", recording_init)
+    checker(lambda *args, **kwargs: None)
+    monkeypatch.setattr(core.Case, "__init__", real_init)
+    return seen
+
+
+def test_every_function_exercise_has_hidden_cases_that_a_table_of_public_answers_fails(monkeypatch):
+    """A new exercise whose cases are fixed numbers fails here, by name, until graded.HIDDEN_PARAMETERS has it.
+
+    An exercise is covered when the instructor's seed changes its cases (they are drawn from seeded generators),
+    when it has hidden parameters, or when it is statistical. Widget readings (one number read off a dashboard)
+    need neither: the reading is the exercise.
+    """
+    uncovered = []
+    for name in _solution_exercises(functions_only=True):
+        if name in set(graded.HIDDEN_PARAMETERS) | STATISTICAL_EXERCISES:
+            continue
+        checker = next(getattr(module, name) for module in _checker_modules() if hasattr(module, name))
+        public = _case_arguments(checker, monkeypatch)
+        with graded._instructor_seed(987):
+            hidden = _case_arguments(checker, monkeypatch)
+        if set(public) == set(hidden):
+            uncovered.append(name)
+    assert not uncovered, (f"exercises whose hidden test is only their public cases (a table of the public answers "
+                           f"passes): {uncovered}; add a maker of seeded cases to course.graded.HIDDEN_PARAMETERS")
+    assert set(graded.HIDDEN_PARAMETERS) <= set(_solution_exercises()), "hidden parameters for no exercise"
+
+
+def _checker_modules():
+    import importlib
+    import pkgutil
+
+    from course import checks
+
+    return [importlib.import_module(f"course.checks.{info.name}") for info in pkgutil.iter_modules(checks.__path__)
+            if not info.name.startswith("_") and info.name != "core"]
 
 
 # --- acceptance: a graded lab that a class cannot game -------------------------------------------------------

@@ -47,6 +47,17 @@ def kl_per_token(student):
                           hint="sum only where p > 0 (0 log 0 = 0), weight each context's KL by its weight.")
 
 
+def _with_rare_words(p, rng):
+    """``p`` with one forbidden word per context made allowed but rare (probability 1e-4 or 1e-9)."""
+    rare = p.copy()
+    for row in rare:
+        forbidden = np.flatnonzero(row == 0)
+        if forbidden.size > 1:  # keep at least one forbidden word, so that the error rate is not zero
+            row[rng.choice(forbidden)] = rng.choice([1e-4, 1e-9])
+            row /= row.sum()
+    return rare
+
+
 def error_rate(student):
     """Check ``error_rate(p, q, weights)`` against :func:`course.lm.invalid_mass`."""
     cases = []
@@ -54,6 +65,10 @@ def error_rate(student):
         V = p.shape[1]
         for q in (rng.dirichlet(np.ones(V), size=V + 1), 0.9 * p + 0.1 / V, p, np.full_like(p, 1 / V)):
             cases.append(Case({"p": p, "q": q, "weights": w}, lm.invalid_mass(p, q, w)))
+        # Rare but allowed words (true probability 1e-4 or 1e-9, not 0): an error is a word with p exactly 0.
+        rare = _with_rare_words(p, rng)
+        q = rng.dirichlet(np.ones(V), size=V + 1)
+        cases.append(Case({"p": rare, "q": q, "weights": w}, lm.invalid_mass(rare, q, w)))
     return check_function("error_rate", student, cases, rtol=1e-6, atol=1e-12,
                           hint="in each context add up the model's probability q on the words whose true "
                                "probability p is exactly 0, then weight the contexts by `weights`.")

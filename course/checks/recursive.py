@@ -44,6 +44,18 @@ def _pair_problem(result):
     return None
 
 
+def _drew_one_sample(rng, n_samples):
+    """Whether ``rng`` (seeded 123) has drawn exactly ``n_samples`` standard normals, as ``rng.normal(mu, sd,
+    n_samples)``, a loop of scalar draws, or ``scipy.stats.norm.rvs(..., random_state=rng)`` all do.
+
+    A mean and a variance fitted to two separate samples have the same law as one sample's (for a Gaussian they
+    are independent), so only the draws themselves tell that answer apart.
+    """
+    reference = np.random.default_rng(123)
+    reference.standard_normal(n_samples)
+    return rng.bit_generator.state == reference.bit_generator.state
+
+
 def _one_generation_expected(mu, var, n_samples):
     """Judge 2000 calls: means and variances of the fitted values against the exact law of one fit.
 
@@ -56,6 +68,10 @@ def _one_generation_expected(mu, var, n_samples):
     se_mean = np.sqrt(var / n_samples / _N_CALLS)
     se_var = np.sqrt(2 * var**2 / (n_samples - 1) / _N_CALLS)
     rse_spread = np.sqrt(2 / (_N_CALLS - 1))
+    # The fitted variance is var * chi2(k) / k (k = M - 1), whose kurtosis is 3 + 12/k; the sample variance of
+    # n such values has relative standard error sqrt((kurtosis - 1) / n). Its law is skewed: over 4000 seeds the
+    # largest deviation was 4.6 of these errors (M = 2), so 7 are accepted; a constant variance is 12-24 away.
+    rse_var_spread = np.sqrt((2 + 12 / (n_samples - 1)) / _N_CALLS)
 
     def expected(calls):
         if not isinstance(calls, list):  # the first bad result, passed through unchanged
@@ -73,6 +89,11 @@ def _one_generation_expected(mu, var, n_samples):
         if abs(mean_of_vars - var) > 5 * se_var:
             return (f"averaged over {_N_CALLS} calls the fitted variance is {mean_of_vars:.4g}, but an unbiased "
                     f"estimate should average to var={var}")
+        var_spread, exact = results[:, 1].var(ddof=1), 2 * var**2 / (n_samples - 1)
+        if abs(var_spread / exact - 1) > 7 * rse_var_spread:
+            return (f"over {_N_CALLS} calls the fitted variances vary with variance {var_spread:.4g}, but the "
+                    f"unbiased variance of n_samples draws varies with variance 2 var^2/(n_samples-1) = "
+                    f"{exact:.4g}: return the variance of the sample you drew, not var itself")
         return None
 
     return expected
@@ -90,13 +111,14 @@ def one_generation(student, n_samples=None):
         first = [None]
 
         def reproducible(**kwargs):
-            a = student(kwargs["mu"], kwargs["var"], kwargs["n_samples"], np.random.default_rng(123))
+            rng = np.random.default_rng(123)
+            a = student(kwargs["mu"], kwargs["var"], kwargs["n_samples"], rng)
             b = student(kwargs["mu"], kwargs["var"], kwargs["n_samples"], np.random.default_rng(123))
             problem = _pair_problem(a) or _pair_problem(b)
             if problem:
                 first[0] = problem
                 return a
-            return [tuple(map(float, a)), tuple(map(float, b))]
+            return [tuple(map(float, a)), tuple(map(float, b)), _drew_one_sample(rng, kwargs["n_samples"])]
 
         def same(result):
             if not isinstance(result, list):
@@ -104,6 +126,9 @@ def one_generation(student, n_samples=None):
             if not np.allclose(result[0], result[1]):
                 return ("returned different values for two generators with the same seed: draw with the `rng` "
                         "argument (rng.normal(...)), not with np.random")
+            if not result[2]:
+                return ("one call should draw one sample of n_samples values from `rng` (it drew a different "
+                        "amount): fit the mean and the variance to that same sample")
             return None
 
         feedback = check_function("one_generation", reproducible,
@@ -124,7 +149,8 @@ def one_generation(student, n_samples=None):
 
     cases = [Case({"mu": mu, "var": var, "n_samples": m}, _one_generation_expected(mu, var, m))
              for mu, var, m in _ONE_GENERATION_CASES]
-    return check_function("one_generation", repeated if callable(student) else student, cases, time_limit=20.0,
+    # 2000 calls per case: a correct answer that takes 10 ms per call (a Python loop of scalar draws) needs 20 s.
+    return check_function("one_generation", repeated if callable(student) else student, cases, time_limit=40.0,
                           hint="draw with rng.normal(mu, np.sqrt(var), n_samples); the unbiased variance "
                                "divides by n_samples - 1 (ddof=1).")
 

@@ -112,8 +112,8 @@ def _chain_runner(student):
     """Run the learner's chain ``runs`` times for one case; return the chains or a _Problem."""
     student = _guarded(student)
 
-    def run(d, T0, sigma0, n, runs=1, seed=0):
-        rng = np.random.default_rng(seed)
+    def run(d, T0, sigma0, n, runs=1, seed=0, rng=None):
+        rng = np.random.default_rng(seed) if rng is None else rng
         w0 = np.random.default_rng(100 + d).standard_normal(d)
         w0 /= np.linalg.norm(w0)  # a unit vector in no special direction: w0 = (1, ..., 1)/sqrt(d) is not assumed
         chains = []
@@ -172,13 +172,22 @@ def _reproducible(run):
     """Two runs from identically seeded generators must agree: the randomness comes from ``rng``."""
 
     def twice(d, T0, sigma0, n):
-        first, second = run(d, T0, sigma0, n, runs=2, seed=7), run(d, T0, sigma0, n, runs=2, seed=7)
+        rng = np.random.default_rng(7)
+        first, second = run(d, T0, sigma0, n, runs=2, rng=rng), run(d, T0, sigma0, n, runs=2, seed=7)
         for result in (first, second):
             if isinstance(result, _Problem):
                 return result
         if not np.array_equal(first[0], second[0]):
             return _Problem("gave different chains for two identically seeded rng: draw every random number "
                             "from `rng` (not from np.random)")
+        # A chain that draws T0 +- 1 points has nearly the same error law (d/(T0-d) against d/(T0-d-1)), which a
+        # few hundred runs cannot tell apart; the number of draws can. Each generation draws T0 inputs of d
+        # coordinates and T0 noise values: T0 (d + 1) standard normals, however they are chunked.
+        reference = np.random.default_rng(7)
+        reference.standard_normal(2 * n * T0 * (d + 1))
+        if rng.bit_generator.state != reference.bit_generator.state:
+            return _Problem(f"each generation should draw T0 = {T0} fresh inputs (T0 x d normals) and T0 noise "
+                            "values from `rng`, no more and no fewer (it drew a different amount)")
         return _REPRODUCED
 
     return twice
@@ -391,32 +400,33 @@ SYNTHETIC_LAMBDA_POINTS = tuple((n, T) for n in (0, 1, 2, 4, 8, 16) for T in (10
                                                                               100_000))
 
 
+def synthetic_lambda_judge(n, T):
+    """The judge of ``lambda_with_synthetic_data`` at ``(n, T)``: a penalty whose error is within 5% of the best."""
+    problem = reg.power_law_problem(3000, 2.0, 0.5, 6000)
+    best = float(reg.tuned_ridge_error(np.array([n]), T=np.array([float(T)]), **problem)[0])
+
+    def expected(lam):
+        problem_text = _real(lam)
+        if problem_text:
+            return problem_text
+        if lam <= 0:
+            return f"returned {describe(lam)}; expected a positive penalty"
+        error = float(reg.ridge_error_theory(float(lam), n, T=T, **problem))
+        if error > 1.05 * best:
+            return (f"returned λ={float(lam):.3g}, whose error {error:.3g} is more than 5% above the best "
+                    f"achievable {best:.3g}")
+        return None
+
+    return expected
+
+
 def lambda_with_synthetic_data(student):
     """Check ``lambda_with_synthetic_data(n, T)``: a penalty whose error is within 5% of the best possible.
 
     Setting: alpha = 2, r = 0.5, d = 3000, T0 = 6000, sigma = sigma0 = 1, at the points
     :data:`SYNTHETIC_LAMBDA_POINTS`. Any rule passes if it is good enough everywhere; the clean schedule fails.
     """
-    problem = reg.power_law_problem(3000, 2.0, 0.5, 6000)
-    ns = np.array([n for n, _ in SYNTHETIC_LAMBDA_POINTS])
-    Ts = np.array([T for _, T in SYNTHETIC_LAMBDA_POINTS], dtype=float)
-    best_errors = reg.tuned_ridge_error(ns, T=Ts, **problem)
-    cases = []
-    for (n, T), best in zip(SYNTHETIC_LAMBDA_POINTS, best_errors, strict=True):
-
-        def expected(lam, n=n, T=T, best=float(best)):
-            problem_text = _real(lam)
-            if problem_text:
-                return problem_text
-            if lam <= 0:
-                return f"returned {describe(lam)}; expected a positive penalty"
-            error = float(reg.ridge_error_theory(float(lam), n, T=T, **problem))
-            if error > 1.05 * best:
-                return (f"returned λ={float(lam):.3g}, whose error {error:.3g} is more than 5% above the best "
-                        f"achievable {best:.3g}")
-            return None
-
-        cases.append(Case({"n": n, "T": T}, expected))
+    cases = [Case({"n": n, "T": T}, synthetic_lambda_judge(n, T)) for n, T in SYNTHETIC_LAMBDA_POINTS]
     return check_function("lambda_with_synthetic_data", _guarded(student), cases,
                           hint="start from the clean schedule T**(-2/3) = (sigma^2/T)**(2/3) and replace the noise "
                                "level sigma^2/T by the effective one, [sigma^2 + n sigma0^2 (d+T)/(T0-d)]/T.")
