@@ -64,7 +64,8 @@ test-matrix: setup-test
 # collect (the files that import torch are left out, saying so), and the tests of the torch boundary run with their
 # torch parts skipped: the declarations (course/_tags.py), every checker, every dashboard and key figure.
 NOTORCH := test-artifacts/venv-notorch
-NOTORCH_TESTS := tests/test_core.py tests/test_checks.py tests/test_reproduce.py
+NOTORCH_TESTS := tests/test_core.py tests/test_checks.py tests/test_reproduce.py tests/test_lm.py tests/test_arithmetic.py \
+  tests/test_checks_curation.py
 
 test-notorch: setup-test
 	@rm -rf $(NOTORCH) && base=$$($(PY) -c "import sys; print(sys._base_executable)") && \

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
+from course import _tags
 from course import curation as c
 from course.checks import curation as check
 
@@ -255,39 +256,38 @@ EXERCISES = {
 _SLOW = {"infinite loop"}
 
 
+def _marks(exercise):
+    """``torch`` for an exercise whose checker needs PyTorch (its declaration in course._tags)."""
+    return [pytest.mark.torch] if "torch" in _tags.needs(getattr(check, exercise)) else []
+
+
 def _wrong_cases():
     for exercise, (wrong, _) in EXERCISES.items():
         corpus = dict(wrong)
         if exercise != "smallest_threshold":
             corpus.update({k: v for k, v in COMMON_WRONG.items() if k not in _SLOW or exercise == "breakdown_point"})
         for label in corpus:
-            yield pytest.param(exercise, corpus[label], id=f"{exercise}-{label}")
+            yield pytest.param(exercise, corpus[label], id=f"{exercise}-{label}", marks=_marks(exercise))
 
 
 @pytest.mark.parametrize(("exercise", "answer"), list(_wrong_cases()))
 def test_wrong_answer_fails(exercise, answer):
-    if exercise in ("best_of_k", "rank_verifiers", "self_confidence_keep"):
-        pytest.importorskip("torch")
     feedback = getattr(check, exercise)(answer)
     assert not feedback, feedback.message
     # A bare None for a widget reading counts as "not attempted"; everything else is named as wrong.
     assert feedback.status == ("todo" if answer is None and exercise == "smallest_threshold" else "incorrect"), feedback.message
 
 
-@pytest.mark.parametrize(("exercise", "answer"), [pytest.param(ex, ans, id=f"{ex}-{label}")
+@pytest.mark.parametrize(("exercise", "answer"), [pytest.param(ex, ans, id=f"{ex}-{label}", marks=_marks(ex))
                                                   for ex, (_, right) in EXERCISES.items()
                                                   for label, ans in right.items()])
 def test_legitimate_variant_passes(exercise, answer):
-    if exercise in ("best_of_k", "rank_verifiers"):
-        pytest.importorskip("torch")
     feedback = getattr(check, exercise)(answer)
     assert feedback.status == "correct", feedback.message
 
 
-@pytest.mark.parametrize("exercise", [e for e in EXERCISES if e != "smallest_threshold"])
+@pytest.mark.parametrize("exercise", [pytest.param(e, marks=_marks(e)) for e in EXERCISES if e != "smallest_threshold"])
 def test_not_attempted_is_todo(exercise):
-    if exercise in ("best_of_k", "rank_verifiers"):
-        pytest.importorskip("torch")
     assert getattr(check, exercise)(_todo).status == "todo"
 
 

@@ -625,8 +625,8 @@ def test_pi_for_resume_reference_and_state_line(ax):
     assert ctails.pi_for_resume(ref) and not ctails.pi_for_resume(below) and not ctails.pi_for_resume(above)
 
 
+@pytest.mark.torch
 def test_pi_halving_reference_and_state_line(ax):
-    pytest.importorskip("torch")
     from course import memorizer_net as mn
     from course.widgets import tails as wt
 

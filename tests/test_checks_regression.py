@@ -325,12 +325,3 @@ def test_widget_exercise_references_agree_with_their_dashboards():
     assert check.best_sample_size(readings[3]).message.endswith("is right.")
     assert not check.best_sample_size(readings[2]) and not check.best_sample_size(readings[4])
 
-
-def test_checkers_do_not_import_dashboards():
-    import ast
-    import inspect
-
-    tree = ast.parse(inspect.getsource(check))
-    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
-    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
-    assert not any("widgets" in name for name in imported), imported
