@@ -109,7 +109,7 @@ GRADED_HINTS = {  # one short sentence per exercise: the idea, not the code
 }
 
 _DIRECTION = re.compile(r" is too (high|low)\.")
-_HINT = re.compile(r" Hint: .*\Z", re.DOTALL)
+_HINT = re.compile(r"\s*Hint: .*\Z", re.DOTALL)
 
 
 def _graded_message(feedback):
@@ -119,7 +119,7 @@ def _graded_message(feedback):
         message = _DIRECTION.sub(" is not the reading the exercise asks for.", message)
         hint = GRADED_HINTS.get(feedback.name)
         if hint:
-            message += f" Hint: {hint}"
+            message += f"\nHint: {hint}"
     return message
 
 
@@ -959,7 +959,7 @@ def _hidden_test(topic, name, answer, *, seed, own_implementation, allow):
         print(f"Note for the grader: {message.removeprefix('❌ ')}")
     if not public:
         raise GradedFailure(_graded_message(public))
-    hint = f" Hint: {GRADED_HINTS[name]}" if name in GRADED_HINTS else ""
+    hint = f"\nHint: {GRADED_HINTS[name]}" if name in GRADED_HINTS else ""
     if not hidden:  # never the hidden case itself: its data and expected value stay the grader's
         raise GradedFailure(f"❌ {name}: passes the public checks but not the grader's hidden cases (other data "
                             f"drawn the same way).{hint}")

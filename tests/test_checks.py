@@ -293,7 +293,7 @@ def test_a_verdict_has_a_real_length_bound_whatever_the_learner_returns():
     hint = "h" * 200  # the longest hint of the course has 196 characters, the longest exercise name 26
     feedback = core.check_function("an_exercise_name_of_28_chars", lambda **k: "x" * 10_000,
                                    [core.Case(long_kwargs, compare)], hint=hint)
-    assert not feedback and feedback.message.endswith(f" Hint: {hint}")
+    assert not feedback and feedback.message.endswith(f"\nHint: {hint}")
     assert len(feedback.message) <= core._MAX_MESSAGE < 600
     assert len(core.check_function("f", lambda: 1.0, [core.Case({}, 2.0)]).message) < 100
 

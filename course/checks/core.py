@@ -353,8 +353,9 @@ def check_function(name, student, cases, *, rtol=1e-6, atol=1e-9, hint="", time_
         if problem:
             # What the learner's value makes of the message (the problem, which quotes it) gets the room that the
             # case and the hint leave, so that no value makes a verdict longer than _MAX_MESSAGE.
-            head = f"❌ {name}: not yet. Case {i} of {len(cases)}: {_describe_call(name, case.kwargs)} "
-            tail = f" Hint: {hint}" if hint else ""
+            # Three lines: the verdict, the first failing case, the hint.
+            head = f"❌ {name}: not yet.\nCase {i} of {len(cases)}: {_describe_call(name, case.kwargs)} "
+            tail = f"\nHint: {hint}" if hint else ""
             room = max(60, _MAX_MESSAGE - len(head) - len(tail) - 1)
             problem = str(problem).rstrip(".")
             if len(problem) > room:
@@ -419,4 +420,4 @@ def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_lim
         return Feedback(name, "correct", message, _show_printed(printed))
     direction = "too high" if answer > expected else "too low"
     message = f"❌ {name}: {describe(answer)} is {direction}."
-    return Feedback(name, "incorrect", f"{message} Hint: {hint}" if hint else message, _show_printed(printed))
+    return Feedback(name, "incorrect", f"{message}\nHint: {hint}" if hint else message, _show_printed(printed))

@@ -299,7 +299,7 @@ def real_data_for_generator(student):
         else:
             why = f"at T0 = {value:.0f} one generation costs {cost:.4f} (the state line), which is not below 0.1"
         return Feedback("real_data_for_generator", "incorrect",
-                        f"❌ real_data_for_generator: not yet: {why}. Hint: keep σ0 = 1 and λ = 0, and read "
+                        f"❌ real_data_for_generator: not yet: {why}.\nHint: keep σ0 = 1 and λ = 0, and read "
                         "'one generation costs' in the line under the figure.")
 
     return _widget_answer("real_data_for_generator", student, judge)
@@ -387,7 +387,7 @@ def best_sample_size(student):
                             f"✅ best_sample_size: close enough; the exact reading is {reading:.0f} (the state line "
                             f"prints it with 3 significant figures).")
         return Feedback("best_sample_size", "incorrect",
-                        f"❌ best_sample_size: {describe(value)} is not where the n = 3 curve is lowest. Hint: choose "
+                        f"❌ best_sample_size: {describe(value)} is not where the n = 3 curve is lowest.\nHint: choose "
                         "the 'fixed' schedule and n = 3 (other controls at their defaults) and read 'smallest at T≈' "
                         "for n=3 in the line under the figure.")
 
