@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -250,14 +251,15 @@ def test_make_course_from_a_fresh_clone_as_an_ordinary_user(tmp_path):
         python = _ordinary_python()
         if python is None:
             pytest.skip(f"no Python 3.11+ with venv that {USER} may run")
-        home = tmp_path / "user"
-        home.mkdir()
-        for folder in (tmp_path, *tmp_path.parents):  # let the user reach its folder
-            if folder != Path("/"):
-                os.chmod(folder, os.stat(folder).st_mode | 0o005)
-        clone = _clone(home, "as-user")
-        subprocess.run(["chown", "-R", f"{USER}:", str(home)], check=True)
-        seconds, answers, page = _make_course(clone, user=USER, python=python)
+        # A folder of the user's own directly under /tmp: pytest keeps its base folder at mode 700 (and resets it
+        # whenever a pytest session starts), so the user could not reach a folder inside tmp_path.
+        home = Path(tempfile.mkdtemp(prefix="model-collapse-user-"))
+        try:
+            clone = _clone(home, "as-user")
+            subprocess.run(["chown", "-R", f"{USER}:", str(home)], check=True)
+            seconds, answers, page = _make_course(clone, user=USER, python=python)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
     else:
         clone = _clone(tmp_path, "as-user")
         seconds, answers, page = _make_course(clone)
