@@ -29,7 +29,7 @@ from . import arithmetic
 from ._torch import torch
 from ._validate import check_choice, check_int, check_real, make_rng
 from .curation import estimate_keep_rates
-from .nets import SIZES, get_device, set_torch_threads, torch_generator
+from .nets import SIZES, cached_run, get_device, set_torch_threads, torch_generator
 
 nn = torch.nn
 
@@ -250,15 +250,7 @@ def run_arithmetic(size="quick", *, seed=0, device=None, progress=False):
     -------
     Arithmetic
     """
-    check_choice("size", size, SIZES)
-    seed = check_int("seed", seed, low=0, high=2**62)
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False, got {progress!r}.")
-    device = get_device(device)
-    key = (size, seed, str(device))
-    if key not in _CACHE:
-        _CACHE[key] = _run(CONFIGS[size], size, seed, device, bool(progress))
-    return _CACHE[key]
+    return cached_run(_CACHE, _run, CONFIGS, size, seed, device, progress)
 
 
 def _errors(model, g):

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from ._torch import torch
 from ._validate import check_array, check_choice, check_int, check_real
 from .curation import MINIATURE_FILTERS, estimate_keep_rates
-from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator, train_model
+from .nets import MLP, SIZES, cached_run, get_device, set_torch_threads, torch_generator, train_model
 
 nn = torch.nn
 
@@ -433,15 +433,7 @@ def run_miniature(size="quick", *, seed=0, device=None, progress=False):
     -------
     Miniature
     """
-    check_choice("size", size, SIZES)
-    seed = check_int("seed", seed, low=0, high=2**62)
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False, got {progress!r}.")
-    device = get_device(device)
-    key = (size, seed, str(device))
-    if key not in _CACHE:
-        _CACHE[key] = _run(CONFIGS[size], size, seed, device, bool(progress))
-    return _CACHE[key]
+    return cached_run(_CACHE, _run, CONFIGS, size, seed, device, progress)
 
 
 def _setup(cfg, seed, device):
@@ -607,15 +599,7 @@ def run_noise_sweep(size="quick", *, seed=0, device=None, progress=False):
     -------
     NoiseSweep
     """
-    check_choice("size", size, SIZES)
-    seed = check_int("seed", seed, low=0, high=2**62)
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False, got {progress!r}.")
-    device = get_device(device)
-    key = (size, seed, str(device))
-    if key not in _SWEEP_CACHE:
-        _SWEEP_CACHE[key] = _sweep(CONFIGS[size], size, seed, device, bool(progress))
-    return _SWEEP_CACHE[key]
+    return cached_run(_SWEEP_CACHE, _sweep, CONFIGS, size, seed, device, progress)
 
 
 def _sweep(cfg, size, seed, device, progress):

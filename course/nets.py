@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from ._torch import torch
@@ -39,6 +40,24 @@ def get_device(device=None):
         raise TypeError(f"device must be None, 'auto', 'cpu', 'cuda' or a torch.device, got {device!r}.")
     check_choice("device", device.split(":")[0], ("cpu", "cuda"))
     return torch.device(device)
+
+
+def cached_run(cache, run, configs, size, seed, device, progress):
+    """An experiment's run for ``(size, seed, device)``, computed once per process and then read from ``cache``.
+
+    Validates the public arguments every ``run_*`` function of the torch modules shares (``size`` one of
+    :data:`SIZES`, ``seed`` a non-negative integer, ``progress`` a boolean, ``device`` as :func:`get_device`),
+    then calls ``run(configs[size], size, seed, device, progress)`` on a cache miss.
+    """
+    check_choice("size", size, SIZES)
+    seed = check_int("seed", seed, low=0, high=2**62)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True or False, got {progress!r}.")
+    device = get_device(device)
+    key = (size, seed, str(device))
+    if key not in cache:
+        cache[key] = run(configs[size], size, seed, device, bool(progress))
+    return cache[key]
 
 
 def set_torch_threads(n_threads=None):
