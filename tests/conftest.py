@@ -20,6 +20,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib
@@ -218,3 +219,19 @@ def find_python(check, names=("python3",)):
         if probe.returncode == 0:
             return candidate
     return None
+
+
+class _StartTags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def start_tags(text):
+    """Every start tag of an HTML text, in order: ``[(tag, {attribute: value}), ...]``."""
+    parser = _StartTags()
+    parser.feed(text)
+    return parser.tags

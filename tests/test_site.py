@@ -27,13 +27,12 @@ import shutil
 import subprocess
 import sys
 import threading
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from .conftest import ROOT, SOLUTIONS
+from .conftest import ROOT, SOLUTIONS, start_tags
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -239,21 +238,6 @@ def test_formulas_render_offline_with_speech(browser, served, name):
 
 
 # --- static checks of the HTML ------------------------------------------------------------------------------------
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def _tags(path):
-    parser = _Tags()
-    parser.feed(path.read_text(encoding="utf-8"))
-    return parser.tags
-
-
 def _site_pages(site):
     return sorted(path for path in site.rglob("*.html") if "_static" not in path.relative_to(site).parts)
 
@@ -261,7 +245,7 @@ def _site_pages(site):
 def test_pages_reference_no_external_script_hosts(site):
     external = []
     for path in _site_pages(site):
-        for tag, attrs in _tags(path):
+        for tag, attrs in start_tags(path.read_text(encoding="utf-8")):
             url = attrs.get("src") if tag == "script" else attrs.get("href") if tag == "link" else None
             if url and re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", url, re.IGNORECASE):
                 external.append(f"{path.relative_to(site)}: <{tag}> {url}")
@@ -276,7 +260,7 @@ _MEANINGLESS = re.compile(r"^\s*$|\.(?:png|jpe?g|svg|gif)\s*$|[0-9a-f]{16,}|^Fig
 def test_every_figure_has_meaningful_alt_text(site):
     images, bad = 0, []
     for path in _site_pages(site):
-        for tag, attrs in _tags(path):
+        for tag, attrs in start_tags(path.read_text(encoding="utf-8")):
             if tag != "img" or "_static" in attrs.get("src", ""):
                 continue
             images += 1
@@ -295,7 +279,7 @@ def test_each_notebook_figure_says_what_its_cell_printed(site):
         printed = " ".join(html.unescape(re.sub(r"<[^>]+>", "", block)) for block in
                            re.findall(r'<div class="output[^"]*".*?</pre>', page.read_text(encoding="utf-8"), re.DOTALL))
         printed = " ".join(printed.split())
-        for tag, attrs in _tags(page):
+        for tag, attrs in start_tags(page.read_text(encoding="utf-8")):
             alt = attrs.get("alt", "") if tag == "img" else ""
             if alt.startswith("Figure: "):
                 assert alt.removeprefix("Figure: ")[:40] in printed, f"{path.name}: alt {alt!r} is not printed on the page"

@@ -16,7 +16,6 @@ import html
 import os
 import re
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ import pytest
 from course import reproduce, slides
 from course.__main__ import main
 
-from .conftest import ROOT
+from .conftest import ROOT, start_tags
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -63,15 +62,6 @@ def test_every_key_figure_is_in_one_notebook_deck():
     assert ("lm", "generated_text_zipf") in figures and ("lm", "kl_against_training_size") in figures
 
 
-class _Tags(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
 def test_the_decks_are_made_from_the_course_s_sources(decks):
     assert sorted(path.stem for path in decks.glob("*.html")) == sorted([*_deck_names(), "index"])
     guide = slides.guide_sections(ROOT)
@@ -85,7 +75,7 @@ def test_the_decks_are_made_from_the_course_s_sources(decks):
         for question in slides._sentences(guide[number]["Discussion"]):
             assert slides._plain(question) in text, (number, question)
         assert f"{slides.notebook_times(ROOT)[number]} minutes" in text  # the README's time, in the notes
-        images = [attrs for tag, attrs in _Tags_of(text) if tag == "img"]
+        images = [attrs for tag, attrs in start_tags(text) if tag == "img"]
         assert len(images) == len(slides.NOTEBOOK_FIGURES[number]), number
     for plan in slides.workshop_plans(ROOT):
         text = html.unescape((decks / f"{plan.slug}.html").read_text())
@@ -93,15 +83,9 @@ def test_the_decks_are_made_from_the_course_s_sources(decks):
             assert block.time in text and slides._plain(plan.notes[block.time][1]) in text, (plan.title, block.time)
 
 
-def _Tags_of(text):
-    parser = _Tags()
-    parser.feed(text)
-    return parser.tags
-
-
 def test_the_decks_reference_only_files_beside_them(decks):
     for path in decks.glob("*.html"):
-        for tag, attrs in _Tags_of(path.read_text()):
+        for tag, attrs in start_tags(path.read_text()):
             url = attrs.get("src") or (attrs.get("href") if tag == "link" else None)
             if url is None:
                 continue
