@@ -61,52 +61,18 @@ OWN_IMPLEMENTATION = ("fail", "report", "off")
 #: Whether the learner's function runs in a separate (forked) process in graded mode on this platform.
 CAN_ISOLATE = hasattr(os, "fork") and sys.platform != "win32"
 
-GRADED_HINTS = {  # one short sentence per exercise: the idea, not the code
-    "fraction_lost": "only the categories alive before count, in the numerator and the denominator.",
-    "survivors_after_50": "read the expected number of survivors at the stated M and number of generations.",
-    "one_generation": "one generation draws a fresh sample from the current fit and refits both parameters.",
-    "expected_std": "each generation multiplies the expected standard deviation by the same factor.",
-    "half_survival_sample_size": "find the smallest M whose curve still ends at half the categories.",
-    "accumulate_step": "accumulating keeps running sums of the normal equations; the fit uses all of them.",
-    "memorizer_error": "an item costs its probability when no training draw hit it.",
-    "good_turing": "the items seen exactly once estimate the mass still unseen.",
-    "exponent_for_three_quarters": "the slope of the error curve depends on the Zipf exponent.",
-    "top_k_error": "items beyond k are never drawn; the others are drawn from the renormalised head.",
-    "predict_crossover": "the crossover grows like a power of k.",
-    "narrowed_exponent": "a temperature changes the exponent of the law the model trains on.",
-    "k_for_plateau": "the plateau is the mass the cut removes.",
-    "fresh_inputs_missing_mass": "an item survives a generation only if some draw hit it, every generation.",
-    "mixture": "the mixture weighs the cut law and the original law.",
-    "resume_point": "the half-way size grows with k squared and falls with the real share.",
-    "pi_for_resume": "read the real-data share at which the curve resumes where the text says.",
-    "prediction_error": "the error is the probability mass of the items predicted wrongly.",
-    "synthetic_law": "a generator can only produce what it saw, in proportion to the law.",
-    "resume_training_size": "real data must cover what the generator missed.",
-    "pi_halving": "read the real-data share at which the ratio reaches one half.",
-    "fake_chain": "each generation fits on data labelled by the previous generation's fit.",
-    "chain_theory": "the error adds one term per generation to the downstream fit's own term.",
-    "real_data_for_generator": "each generation adds its own error; find when it becomes small.",
-    "best_lambda": "the best regularisation minimises the predicted test error.",
-    "retention_factor": "the remaining error shrinks geometrically with the generation.",
-    "clean_exponent": "a power law is a straight line on log-log axes.",
-    "lambda_with_synthetic_data": "synthetic data add to the effective noise level.",
-    "best_sample_size": "read where the error curve of the stated schedule bottoms out.",
-    "breakdown_point": "the curated data are balanced when the kept wrong and correct masses are equal.",
-    "effective_noise": "compare the kept mass of wrong pairs with the whole kept mass.",
-    "centroid_accuracy": "train on the kept pairs only; the accuracy follows from the angle to the true mean.",
-    "smallest_threshold": "read the smallest threshold whose breakdown point meets the stated level.",
-    "estimate_keep_rates": "a keep rate is the kept share within one group of pairs.",
-    "self_confidence_keep": "a model's confidence in a label is its probability of that label.",
-    "best_of_k": "keep the best candidate of each row when it is good enough.",
-    "rank_verifiers": "a verifier is better when its breakdown point is higher.",
-    "top_p_law": "keep the most likely words until their mass reaches the budget, then renormalise.",
-    "kl_per_token": "the divergence weighs each context's divergence by how often it occurs.",
-    "error_rate": "add up the model's probability on the words the language forbids, context by context.",
-    "half_tail_top_p": "read the top-p at which half the tail is kept after the stated generations.",
-    "triplet_plateau": "the smaller of the memory and the cut decides which items are never answered.",
-    "answer_law": "count, over every pair of the grid, how often each value is the answer.",
-    "divides_both": "a candidate passes when it divides both numbers of the question.",
-}
+
+def _declarations():
+    from .checks.core import exercises
+
+    return exercises()
+
+
+#: Graded mode's one-sentence idea per exercise (declared with each checker: ``course.checks.core.exercise``).
+GRADED_HINTS = {name: declared.hint for name, declared in _declarations().items()}
+#: The makers of hidden-parameter cases, for the exercises whose public cases are fixed numbers (no random data for
+#: the instructor's seed to change): declared with each checker as its ``hidden``.
+HIDDEN_PARAMETERS = {name: declared.hidden for name, declared in _declarations().items() if callable(declared.hidden)}
 
 _DIRECTION = re.compile(r" is too (high|low)\.")
 _HINT = re.compile(r"\s*Hint: .*\Z", re.DOTALL)
@@ -170,182 +136,6 @@ def _instructor_seed(seed):
         yield
     finally:
         np.random.default_rng = real
-
-
-# Exercises whose public cases are fixed numbers (no random data for the seed to change) get extra cases with
-# parameters drawn from the instructor's seed, their expected values computed by the course's reference.
-def _hidden_expected_std(rng):
-    from . import recursive
-
-    pairs = [(int(rng.integers(0, 60)), int(rng.integers(2, 200))) for _ in range(4)]
-    return [({"n": n, "n_samples": m}, float(recursive.gaussian_std_mean(n, m))) for n, m in pairs], 1e-6
-
-
-def _hidden_breakdown_point(rng):
-    from . import curation
-
-    rates = rng.uniform(0.05, 1.0, (4, 2))
-    return [({"phi": float(phi), "psi": float(psi)}, float(curation.breakdown_point(phi, psi)))
-            for phi, psi in rates], 1e-9
-
-
-def _hidden_effective_noise(rng):
-    from . import curation
-
-    values = rng.uniform(0.05, 0.95, (4, 3))
-    return [({"p": float(p), "phi": float(phi), "psi": float(psi)}, float(curation.effective_noise(p, phi, psi)))
-            for p, phi, psi in values], 1e-9
-
-
-def _zipf_law(rng):
-    from . import tails
-
-    return tails.zipf(float(rng.uniform(1.3, 3.0)), int(rng.integers(50, 3000)))
-
-
-def _hidden_memorizer_error(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 6)))
-        cases.append(({"T": T, "p": p}, tails.memorizer_error(T, p)))
-    return cases, 1e-9
-
-
-def _hidden_top_k_error(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 7)))
-        k = int(rng.integers(1, len(p)))
-        cases.append(({"T": T, "p": p, "k": k}, tails.memorizer_error(T, p, tails.top_k(p, k))))
-    return cases, 1e-8
-
-
-def _hidden_narrowed_exponent(rng):
-    from . import tails
-
-    values = np.column_stack([rng.uniform(1.2, 4.0, 4), rng.uniform(0.3, 1.0, 4)])
-    return [({"beta": float(b), "tau": float(t)}, float(tails.narrowed_exponent(float(b), tau=float(t))))
-            for b, t in values], 1e-9
-
-
-def _hidden_fresh_inputs_missing_mass(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p, T0, n = _zipf_law(rng), int(10 ** rng.uniform(1.5, 5)), int(rng.integers(1, 11))
-        cases.append(({"p": p, "T0": T0, "n": n},
-                      float(tails.generations(n, p, "fresh_inputs", T0=T0)["missing_mass"][-1])))
-    return cases, 1e-8
-
-
-def _hidden_mixture(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p = _zipf_law(rng)
-        k, pi = int(rng.integers(1, len(p))), float(rng.uniform(0, 1))
-        cases.append(({"p": p, "k": k, "pi": pi}, tails.mix(p, tails.top_k(p, k), pi)))
-    return cases, 1e-9
-
-
-def _hidden_triplet_plateau(rng):
-    from . import tails
-
-    cases = []
-    for _ in range(3):
-        p = _zipf_law(rng)
-        d, k = (int(rng.integers(1, len(p) + 20)) for _ in range(2))
-        cases.append(({"p": p, "d": d, "k": min(k, len(p))}, tails.tail_mass(p, min(d, k, len(p)))))
-    return cases, 1e-9
-
-
-def _hidden_predict_crossover(rng):
-    # Within the public cases' ranges (β 1.5 or 2, measured k from 20 to 400 spanning 0.8-1 decade, a held-out k
-    # from 60 to 1000 and at most 3x beyond), where a power law through three crossovers predicts the exact root
-    # within 2.2% (600 draws; the checker's tolerance is 3%). Larger k come near the 10^5-item vocabulary, where
-    # the power law bends; shorter spans extrapolate worse (up to 5.5% when drawn beyond these ranges).
-    from . import tails
-
-    cases = []
-    for _ in range(2):
-        beta = float(rng.choice([1.5, 2.0]))
-        low = float(rng.uniform(np.log10(20), np.log10(100)))
-        high = min(low + float(rng.uniform(0.8, 1.0)), np.log10(400))
-        ks = np.unique(np.round(10 ** np.linspace(low, high, 3)).astype(int))
-        k_new = int(np.clip(np.round(ks[-1] * rng.uniform(0.3, 3.0)), 60, 1000))
-        crossover = [tails.crossover_time(tails.zipf(beta, 10**5), int(k)) for k in (*ks, k_new)]
-        cases.append(({"ks": ks, "t_stars": np.array(crossover[:-1]), "k_new": k_new}, crossover[-1]))
-    return cases, 0.03
-
-
-def _hidden_resume_point(rng):
-    from . import tails
-
-    p = tails.zipf(2.0, 10**6)
-    cases = []
-    for _ in range(2):
-        k, pi = int(np.round(10 ** rng.uniform(np.log10(30), 3))), float(10 ** rng.uniform(np.log10(0.005), 0))
-        cases.append(({"k": k, "pi": pi}, tails.resume_training_size(p, tails.top_k(p, k), pi)))
-    return cases, 0.05
-
-
-def _hidden_best_lambda(rng):
-    from . import regression
-
-    problem = regression.isotropic_problem()
-    return [({"n": int(n)}, float(regression.optimal_lambda(int(n), **problem)))
-            for n in rng.choice(np.arange(6, 30), 3, replace=False)], 0.03
-
-
-def _hidden_retention_factor(rng):
-    cases = []
-    for _ in range(3):
-        rho, n_max = float(rng.uniform(0.15, 0.95)), int(rng.integers(2, 12))
-        cases.append(({"errors": 1 - rho ** np.arange(n_max + 1)}, rho))
-    return cases, 1e-6
-
-
-def _hidden_clean_exponent(rng):
-    from .checks.regression import _fitted_slope  # the public cases' own reference
-
-    cases = []
-    for _ in range(3):
-        low, decades, m = float(rng.uniform(1, 3)), float(rng.uniform(2, 4)), int(rng.integers(10, 50))
-        T = np.logspace(low, low + decades, m)
-        E = rng.uniform(0.1, 5) * T ** -rng.uniform(0.2, 1.5) + rng.choice([0.0, 1e-3])
-        cases.append(({"T": T, "E": E}, _fitted_slope(T, E)))
-    return cases, 1e-6
-
-
-def _hidden_lambda_with_synthetic_data(rng):
-    from .checks.regression import synthetic_lambda_judge
-
-    points = [(int(rng.integers(0, 17)), float(np.round(10 ** rng.uniform(2, 5)))) for _ in range(4)]
-    return [({"n": n, "T": T}, synthetic_lambda_judge(n, T)) for n, T in points], 1e-9
-
-
-def _hidden_answer_law(rng):
-    from . import arithmetic
-
-    return [({"n_max": int(n)}, arithmetic.answer_law(int(n))) for n in rng.integers(3, 150, 3)], 1e-9
-
-
-HIDDEN_PARAMETERS = {
-    "expected_std": _hidden_expected_std, "breakdown_point": _hidden_breakdown_point,
-    "effective_noise": _hidden_effective_noise, "memorizer_error": _hidden_memorizer_error,
-    "top_k_error": _hidden_top_k_error, "narrowed_exponent": _hidden_narrowed_exponent,
-    "fresh_inputs_missing_mass": _hidden_fresh_inputs_missing_mass, "mixture": _hidden_mixture,
-    "triplet_plateau": _hidden_triplet_plateau, "predict_crossover": _hidden_predict_crossover,
-    "resume_point": _hidden_resume_point, "best_lambda": _hidden_best_lambda,
-    "retention_factor": _hidden_retention_factor, "clean_exponent": _hidden_clean_exponent,
-    "lambda_with_synthetic_data": _hidden_lambda_with_synthetic_data, "answer_law": _hidden_answer_law,
-}
 
 
 def _hidden_parameter_check(name, answer, seed):

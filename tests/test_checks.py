@@ -314,3 +314,112 @@ def test_good_answers_in_another_container_pass():
         return np.array([x.mean(), x.var(ddof=1)])
 
     assert check.one_generation(as_array)
+
+
+# --- exercise declarations (course.checks.core.exercise) ------------------------------------------------------
+
+from course.checks.core import SEEDED, Exercise, exercise, exercises  # noqa: E402
+
+from .conftest import SOLUTIONS  # noqa: E402
+
+DECLARED = exercises()
+
+
+def _notebook_exercises():
+    """Every exercise of the solution notebooks: name -> whether its answer is a reading (``def f():``)."""
+    import re
+
+    import nbformat
+
+    from course import grading
+
+    found = {}
+    for path in SOLUTIONS:
+        for cell in nbformat.read(path, 4).cells:
+            named = grading.exercise_name(cell)
+            if named:
+                found[named[0]] = not re.search(rf"^def {named[1]}\(\s*[A-Za-z_]", cell.source, re.MULTILINE)
+    return found
+
+
+def test_every_exercise_of_the_notebooks_is_declared_once_and_completely():
+    notebooks = _notebook_exercises()
+    assert sorted(notebooks) == sorted(DECLARED), "exercises in the notebooks vs declared with @exercise"
+    incomplete = {name: declared.missing() for name, declared in DECLARED.items() if declared.missing()}
+    assert not incomplete, f"declarations lacking parts: {incomplete}"
+    for name, is_reading in notebooks.items():
+        assert DECLARED[name].is_reading == is_reading, (
+            f"{name}: a reading (def {name}():) must declare reading, control and dashboard; a function must not")
+        assert getattr(importlib.import_module(f"course.checks.{DECLARED[name].topic}"), name) is DECLARED[name].checker
+
+
+def _resolve(dotted):
+    """``"tails.tail_mass"`` -> (owner object, attribute name), the owner imported from ``course``."""
+    module, _, rest = dotted.partition(".")
+    owner = importlib.import_module(f"course.{module}")
+    *path, attribute = rest.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    return owner, attribute
+
+
+READINGS = sorted(name for name, declared in DECLARED.items() if declared.is_reading)
+
+
+@pytest.mark.parametrize("checker", [DECLARED[name].checker for name in READINGS], ids=READINGS)
+def test_a_readings_control_and_function_exist_and_its_dashboard_and_checker_both_call_that_function(checker,
+                                                                                                     monkeypatch):
+    declared = checker.exercise
+    owner, attribute = _resolve(declared.reading)
+    controls = importlib.import_module(owner.__module__ if isinstance(owner, type) else owner.__name__).CONTROLS
+    assert declared.control in controls, f"{declared.name}: no control {declared.control!r}"
+    calls = []
+    real = getattr(owner, attribute)
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, attribute, spy)
+    widgets_module, _, dashboard = declared.dashboard.partition(".")
+    getattr(importlib.import_module(f"course.widgets.{widgets_module}"), dashboard)()  # draws once: its state line
+    assert calls, f"{declared.dashboard}'s state line does not call {declared.reading}"
+    calls.clear()
+    module = importlib.import_module(f"course.checks.{declared.topic}")
+    for value in vars(module).values():  # cached references compute again
+        if hasattr(value, "cache_clear"):
+            value.cache_clear()
+    assert not checker(-12345.0)
+    assert calls, f"the checker of {declared.name} does not compute its reference with {declared.reading}"
+
+
+def _complete(**changes):
+    parts = dict(name="new_exercise", topic="tails", checker=print, hint="the idea.", hidden=SEEDED)
+    return Exercise(**{**parts, **changes})
+
+
+@pytest.mark.parametrize(("changes", "named"), [
+    ({"hint": ""}, "a hint"),
+    ({"hint": None}, "a hint"),
+    ({"hidden": None}, "hidden cases"),
+    ({"hidden": "seeded cases"}, "hidden cases"),
+    ({"hidden": None, "control": "tail_cut.k", "dashboard": "tails.tail_cut_dashboard"}, "a reading function"),
+    ({"hidden": None, "reading": "tails.tail_mass", "dashboard": "tails.tail_cut_dashboard"}, "a control"),
+    ({"hidden": None, "reading": "tails.tail_mass", "control": "tail_cut.k"}, "a dashboard"),
+])
+def test_a_declaration_lacking_a_part_names_what_is_missing(changes, named):
+    assert _complete().missing() == []
+    missing = _complete(**changes).missing()
+    assert len(missing) == 1 and missing[0].startswith(named), missing
+
+
+def test_an_exercise_name_declared_in_two_topics_is_refused():
+    checker = DECLARED["fraction_lost"].checker
+
+    def fraction_lost(student):
+        return checker(student)
+
+    fraction_lost.__module__ = "course.checks.tails"
+    with pytest.raises(ValueError, match="declared twice"):
+        exercise(hint="x.", hidden=SEEDED)(fraction_lost)
+    assert exercises()["fraction_lost"].checker is checker

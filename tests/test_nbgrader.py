@@ -525,22 +525,6 @@ def test_answer_keys_pass_the_hidden_parameter_cases_and_replays_do_not(name):
         graded.graded_test(getattr(check, name), replay, seed=7, allow=allowed)
 
 
-#: Exercises whose answer must draw its own random data from the checker's ``rng`` (statistical checkers that
-#: test the law of many calls): no table of results can pass them, so they need no hidden parameters.
-STATISTICAL_EXERCISES = {"one_generation", "fake_chain"}
-
-
-def _solution_exercises(*, functions_only=False):
-    """The exercise names of the solution notebooks (only those whose answer is a function of arguments, not a reading returned by ``def f():``)."""
-    names = set()
-    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
-        for cell in nbformat.read(path, 4).cells:
-            exercise = grading.exercise_name(cell)
-            if exercise and (not functions_only or re.search(rf"^def {exercise[1]}\(\s*[A-Za-z_]", cell.source, re.MULTILINE)):
-                names.add(exercise[0])
-    return sorted(names)
-
-
 def _case_arguments(checker, monkeypatch):
     """The keyword arguments of every case the checker builds (a fingerprint each), read as the cases are made."""
     from course.checks import core
@@ -559,25 +543,28 @@ def _case_arguments(checker, monkeypatch):
 
 
 def test_every_function_exercise_has_hidden_cases_that_a_table_of_public_answers_fails(monkeypatch):
-    """A new exercise whose cases are fixed numbers fails here, by name, until graded.HIDDEN_PARAMETERS has it.
-
-    An exercise is covered when the instructor's seed changes its cases (they are drawn from seeded generators),
-    when it has hidden parameters, or when it is statistical. Widget readings (one number read off a dashboard)
-    need neither: the reading is the exercise.
+    """Each exercise declares where its hidden cases come from (``course.checks.core.exercise``); this checks the
+    declaration. ``SEEDED``: the instructor's seed must change the cases (they are drawn from seeded generators),
+    or a table of the public answers would pass. A maker: graded.HIDDEN_PARAMETERS has it. ``STATISTICAL``: the
+    answer draws from the checker's generator (one_generation, fake_chain). Widget readings need none: the reading
+    is the exercise. A new exercise declared SEEDED whose cases are fixed numbers fails here, by name.
     """
+    from course.checks.core import SEEDED, STATISTICAL, exercises
+
+    declared = exercises()
     uncovered = []
-    for name in _solution_exercises(functions_only=True):
-        if name in set(graded.HIDDEN_PARAMETERS) | STATISTICAL_EXERCISES:
+    for name in sorted(name for name, one in declared.items() if not one.is_reading):
+        hidden = declared[name].hidden
+        assert hidden in (SEEDED, STATISTICAL) or graded.HIDDEN_PARAMETERS[name] is hidden, name
+        if hidden != SEEDED:
             continue
-        checker = next(getattr(module, name) for module in _checker_modules() if hasattr(module, name))
-        public = _case_arguments(checker, monkeypatch)
+        public = _case_arguments(declared[name].checker, monkeypatch)
         with graded._instructor_seed(987):
-            hidden = _case_arguments(checker, monkeypatch)
-        if set(public) == set(hidden):
+            hidden_cases = _case_arguments(declared[name].checker, monkeypatch)
+        if set(public) == set(hidden_cases):
             uncovered.append(name)
-    assert not uncovered, (f"exercises whose hidden test is only their public cases (a table of the public answers "
-                           f"passes): {uncovered}; add a maker of seeded cases to course.graded.HIDDEN_PARAMETERS")
-    assert set(graded.HIDDEN_PARAMETERS) <= set(_solution_exercises()), "hidden parameters for no exercise"
+    assert not uncovered, (f"exercises declared SEEDED whose hidden test is only their public cases (a table of the "
+                           f"public answers passes): {uncovered}; declare a maker of seeded cases as their hidden")
 
 
 def _checker_modules():

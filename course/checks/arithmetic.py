@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arithmetic
-from .core import Case, check_function
+from .core import SEEDED, Case, check_function, exercise
 from .curation import _bits, _guarded, _numbers
 
 __all__ = ["answer_law", "divides_both"]
@@ -19,6 +19,11 @@ __all__ = ["answer_law", "divides_both"]
 TIME_LIMIT = 10.0
 
 
+def _hidden_answer_law(rng):
+    return [({"n_max": int(n)}, arithmetic.answer_law(int(n))) for n in rng.integers(3, 150, 3)], 1e-9
+
+
+@exercise(hint="count, over every pair of the grid, how often each value is the answer.", hidden=_hidden_answer_law)
 def answer_law(student):
     """Check ``answer_law(n_max)``: the exact ``P(gcd = g)``, ``g = 1..N``, for pairs uniform on ``{1..N}^2``."""
     cases = []
@@ -38,6 +43,7 @@ def answer_law(student):
                                "answer with np.bincount and divide by N**2 (6/(π²g²) is only the large-N limit).")
 
 
+@exercise(hint="a candidate passes when it divides both numbers of the question.", hidden=SEEDED)
 def divides_both(student):
     """Check ``divides_both(a, b, answer)``: keep bits, True where ``answer`` divides both ``a`` and ``b``."""
     rng = np.random.default_rng(11)

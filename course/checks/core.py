@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value"]
+__all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value", "Exercise",
+           "exercise", "exercises", "SEEDED", "STATISTICAL"]
 
 _MAX_CHARS = 160  # longest representation of a value shown in feedback
 _MAX_CALL = 120  # longest description of a case's call (all its arguments)
@@ -421,3 +422,86 @@ def check_value(name, answer, expected, *, rtol=0.0, atol=0.0, hint="", time_lim
     direction = "too high" if answer > expected else "too low"
     message = f"❌ {name}: {describe(answer)} is {direction}."
     return Feedback(name, "incorrect", f"{message}\nHint: {hint}" if hint else message, _show_printed(printed))
+
+
+# --- exercise declarations ----------------------------------------------------------------------------------
+
+#: ``hidden`` of an exercise whose public cases draw their data from seeded generators: in a graded lab the
+#: instructor's seed changes those data, so the public cases drawn again are the hidden ones.
+SEEDED = "seeded"
+#: ``hidden`` of an exercise judged on the law of many calls that draw from the checker's own generator: no table
+#: of results can pass it, and the instructor's seed changes the generator.
+STATISTICAL = "statistical"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise, declared once with :func:`exercise` on its checker in ``course.checks.<topic>``.
+
+    ``hint`` is graded mode's one-sentence idea (never the code). ``hidden`` says where a graded lab's hidden cases
+    come from: :data:`SEEDED`, :data:`STATISTICAL`, or a maker ``hidden(rng) -> (cases, rtol)`` of extra cases
+    (``cases``: ``(kwargs, expected)`` pairs drawn with ``rng``, expected values from the course's reference).
+    A widget exercise (a number read off a dashboard) declares instead the dashboard (``"<topic>.<name>"`` in
+    :mod:`course.widgets`), its ``control`` (a key of the reading module's ``CONTROLS``) and ``reading``, the *one*
+    function of the course (``"<module>.<function>"``) that computes the number both the dashboard's state line
+    and the checker's reference show.
+    """
+
+    name: str
+    topic: str
+    checker: object
+    hint: str = ""
+    hidden: object = None
+    reading: str | None = None
+    control: str | None = None
+    dashboard: str | None = None
+
+    @property
+    def is_reading(self):
+        return any((self.reading, self.control, self.dashboard))
+
+    def missing(self):
+        """The parts this declaration lacks, in words (empty when complete)."""
+        parts = [] if isinstance(self.hint, str) and self.hint.strip() else ["a hint (graded mode's one-sentence idea)"]
+        if self.is_reading:
+            parts += [f"a {what}" for what, value in (("reading function", self.reading), ("control", self.control),
+                                                     ("dashboard", self.dashboard)) if not value]
+        elif not (self.hidden in (SEEDED, STATISTICAL) or callable(self.hidden)):
+            parts.append("hidden cases (SEEDED, STATISTICAL or a maker of cases drawn from the instructor's seed)")
+        return parts
+
+
+_EXERCISES: dict[str, Exercise] = {}
+
+
+def exercise(*, hint="", hidden=None, reading=None, control=None, dashboard=None):
+    """Declare the checker below as an exercise (see :class:`Exercise`); the checker itself is returned unchanged.
+
+    >>> @exercise(hint="count the categories that died.", hidden=SEEDED)   # doctest: +SKIP
+    ... def fraction_lost(student): ...
+    """
+
+    def declare(checker):
+        topic = checker.__module__.rpartition(".")[2]
+        declared = Exercise(checker.__name__, topic, checker, hint, hidden, reading, control, dashboard)
+        previous = _EXERCISES.get(declared.name)
+        if previous is not None and previous.topic != topic:
+            raise ValueError(f"exercise {declared.name!r} is declared twice (course.checks.{previous.topic} and "
+                             f"course.checks.{topic}); exercise names must be unique.")
+        _EXERCISES[declared.name] = declared
+        checker.exercise = declared
+        return checker
+
+    return declare
+
+
+def exercises():
+    """Every declared exercise, by name (importing every module of :mod:`course.checks` first)."""
+    import importlib
+    import pkgutil
+
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules(sys.modules[package].__path__):
+        if not info.name.startswith("_") and info.name != "core":
+            importlib.import_module(f"{package}.{info.name}")
+    return dict(_EXERCISES)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import curation
 from .._validate import check_real
-from .core import Case, check_function, check_value, close_to, describe
+from .core import SEEDED, Case, check_function, check_value, close_to, describe, exercise
 
 __all__ = ["breakdown_point", "effective_noise", "estimate_keep_rates", "centroid_accuracy", "smallest_threshold",
            "self_confidence_keep", "best_of_k", "rank_verifiers", "threshold_reference"]
@@ -100,6 +100,15 @@ def _bits(got, n, what):
 
 
 # ------------------------------------------------------------------------------------------------ notebook 08
+def _hidden_breakdown_point(rng):
+    rates = rng.uniform(0.05, 1.0, (4, 2))
+    return [({"phi": float(phi), "psi": float(psi)}, float(curation.breakdown_point(phi, psi)))
+            for phi, psi in rates], 1e-9
+
+
+@exercise(
+    hint="the curated data are balanced when the kept wrong and correct masses are equal.",
+    hidden=_hidden_breakdown_point)
 def breakdown_point(student):
     """Check ``breakdown_point(phi, psi) = phi / (phi + psi)`` on keep rates that separate the usual slips."""
     cases = [Case({"phi": phi, "psi": psi}, _numbers(float(curation.breakdown_point(phi, psi)))) for phi, psi in _RATES]
@@ -107,6 +116,13 @@ def breakdown_point(student):
                           hint="p* = 1 / (1 + psi/phi); write it as phi / (phi + psi) so that phi = 0 works too.")
 
 
+def _hidden_effective_noise(rng):
+    values = rng.uniform(0.05, 0.95, (4, 3))
+    return [({"p": float(p), "phi": float(phi), "psi": float(psi)}, float(curation.effective_noise(p, phi, psi)))
+            for p, phi, psi in values], 1e-9
+
+
+@exercise(hint="compare the kept mass of wrong pairs with the whole kept mass.", hidden=_hidden_effective_noise)
 def effective_noise(student):
     """Check ``effective_noise(p, phi, psi)``, including that it is exactly 1/2 at the breakdown point."""
     cases = [Case({"p": p, "phi": phi, "psi": psi}, _numbers(float(curation.effective_noise(p, phi, psi))))
@@ -134,6 +150,7 @@ def _triple(expected):
     return check
 
 
+@exercise(hint="a keep rate is the kept share within one group of pairs.", hidden=SEEDED)
 def estimate_keep_rates(student):
     """Check ``estimate_keep_rates(keep, correct) -> (phi_hat, psi_hat, p_star_hat)`` on three audit sets."""
     audits = (_audit(0), _audit(1, n=300, frac_correct=0.2, phi=0.6, psi=0.5),
@@ -160,6 +177,7 @@ def _rotated_problem(seed, n, d, mu_norm, p, phi, psi):
     return x, y_syn, keep, mu
 
 
+@exercise(hint="train on the kept pairs only; the accuracy follows from the angle to the true mean.", hidden=SEEDED)
 def centroid_accuracy(student):
     """Check ``centroid_accuracy(x, y_syn, keep, mu)``: train the centroid on the kept pairs, score it exactly."""
     cases = []
@@ -191,6 +209,8 @@ def threshold_reference(target=0.9, theta_deg=60.0, mu_norm=2.0):
     return float(grid[np.argmax(reached)])
 
 
+@exercise(hint="read the smallest threshold whose breakdown point meets the stated level.",
+          reading="curation.linear_keep_rates", control="threshold", dashboard="curation.linear_verifier_dashboard")
 def smallest_threshold(student):
     """Widget exercise: the smallest slider threshold γ giving p* >= 0.9 at theta = 60 degrees, mu_norm = 2.
 
@@ -204,6 +224,7 @@ def smallest_threshold(student):
 
 
 # ------------------------------------------------------------------------------------------------ notebook 09
+@exercise(hint="a model's confidence in a label is its probability of that label.", hidden=SEEDED)
 def self_confidence_keep(student):
     """Check ``self_confidence_keep(probs, labels, threshold)``: keep when the model's probability of its label > threshold."""
     rng = np.random.default_rng(3)
@@ -254,6 +275,7 @@ def _best_of_k_compare(chosen, keep):
     return compare
 
 
+@exercise(hint="keep the best candidate of each row when it is good enough.", hidden=SEEDED)
 def best_of_k(student):
     """Check ``best_of_k(candidates, scores, min_score)`` against the course's selector (numpy arrays)."""
     from .. import curation_net
@@ -287,6 +309,7 @@ def _exact_keeps(rng, correct, rates):
     return keeps
 
 
+@exercise(hint="a verifier is better when its breakdown point is higher.", hidden=SEEDED)
 def rank_verifiers(student):
     """Check ``rank_verifiers(keeps, correct, names)``: the names sorted by the audit set's p*_hat, best first.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lm, tails
-from .core import Case, check_function, check_value
+from .core import SEEDED, Case, check_function, check_value, exercise
 
 __all__ = ["top_p_law", "kl_per_token", "error_rate", "half_tail_top_p_reference", "half_tail_top_p"]
 
@@ -24,6 +24,7 @@ def _languages():
     return out
 
 
+@exercise(hint="keep the most likely words until their mass reaches the budget, then renormalise.", hidden=SEEDED)
 def top_p_law(student):
     """Check ``top_p_law(p, mass)`` (one law) against :func:`course.tails.top_p`."""
     rng = np.random.default_rng(0)
@@ -36,6 +37,7 @@ def top_p_law(student):
                                "cumulative mass reaches `mass`, zero the rest (in the original order) and renormalise.")
 
 
+@exercise(hint="the divergence weighs each context's divergence by how often it occurs.", hidden=SEEDED)
 def kl_per_token(student):
     """Check ``kl_per_token(p, q, weights)`` against :func:`course.lm.kl_per_token`."""
     cases = []
@@ -58,6 +60,7 @@ def _with_rare_words(p, rng):
     return rare
 
 
+@exercise(hint="add up the model's probability on the words the language forbids, context by context.", hidden=SEEDED)
 def error_rate(student):
     """Check ``error_rate(p, q, weights)`` against :func:`course.lm.invalid_mass`."""
     cases = []
@@ -83,6 +86,8 @@ def half_tail_top_p_reference(generation=3, temperature=1.0):
     return max(tp for tp, tail in kept.items() if tail[generation] <= 0.5 * tail[0])
 
 
+@exercise(hint="read the top-p at which half the tail is kept after the stated generations.",
+          reading="lm_net.Experiment.series", control="top_p", dashboard="lm.lm_dashboard")
 def half_tail_top_p(student):
     """Widget exercise: the largest top-p whose replace loop has lost half the true tail by generation 3."""
     return check_value("half_tail_top_p", student, half_tail_top_p_reference(), atol=0.01,

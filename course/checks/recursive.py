@@ -15,7 +15,7 @@ import numpy as np
 from .. import recursive
 from ..recursive import CONTROLS, harmonic_p
 from ._answers import numbers_like, real, strict, watch_inputs
-from .core import Case, check_function, check_value, describe
+from .core import SEEDED, STATISTICAL, Case, check_function, check_value, describe, exercise
 
 __all__ = ["one_generation", "expected_std", "accumulate_step", "half_survival_reference", "half_survival_sample_size",
            "fraction_lost", "survivors_reference", "survivors_after_50"]
@@ -99,6 +99,9 @@ def _one_generation_expected(mu, var, n_samples):
     return expected
 
 
+@exercise(
+    hint="one generation draws a fresh sample from the current fit and refits both parameters.",
+    hidden=STATISTICAL)
 def one_generation(student, n_samples=None):
     """Check ``one_generation(mu, var, n_samples, rng) -> (mean, variance)`` statistically.
 
@@ -155,6 +158,16 @@ def one_generation(student, n_samples=None):
                                "divides by n_samples - 1 (ddof=1).")
 
 
+# Exercises whose public cases are fixed numbers (no random data for the seed to change) get extra cases with
+# parameters drawn from the instructor's seed, their expected values computed by the course's reference.
+def _hidden_expected_std(rng):
+    pairs = [(int(rng.integers(0, 60)), int(rng.integers(2, 200))) for _ in range(4)]
+    return [({"n": n, "n_samples": m}, float(recursive.gaussian_std_mean(n, m))) for n, m in pairs], 1e-6
+
+
+@exercise(
+    hint="each generation multiplies the expected standard deviation by the same factor.",
+    hidden=_hidden_expected_std)
 def expected_std(student):
     """Check ``expected_std(n, n_samples)`` against the exact :math:`\\mathbb E[s_n]` for ddof=1 (rtol 1e-6)."""
     cases = [Case({"n": n, "n_samples": m}, real(float(recursive.gaussian_std_mean(n, m)), rtol=1e-6))
@@ -164,6 +177,7 @@ def expected_std(student):
                                "avoids overflow in the Gamma functions.")
 
 
+@exercise(hint="accumulating keeps running sums of the normal equations; the fit uses all of them.", hidden=SEEDED)
 def accumulate_step(student):
     """Check ``accumulate_step(gram_sum, moment_sum, X, y) -> (gram_sum, moment_sum, w)``.
 
@@ -205,6 +219,7 @@ def _triple(parts):
     return compare
 
 
+@exercise(hint="only the categories alive before count, in the numerator and the denominator.", hidden=SEEDED)
 def fraction_lost(student):
     """Check ``fraction_lost(p_before, p_after)``: the share of the categories alive before that are gone after."""
     rng = np.random.default_rng(2)
@@ -236,6 +251,8 @@ def half_survival_reference(n_generations=20, n_categories=20):
     raise RuntimeError("no slider value keeps half the categories alive")  # cannot happen for the defaults
 
 
+@exercise(hint="find the smallest M whose curve still ends at half the categories.",
+          reading="recursive.expected_survivors", control="categorical.n_samples", dashboard="recursive.categorical_dashboard")
 def half_survival_sample_size(student):
     """Widget exercise of notebook 01: the smallest M at which half of the 20 categories survive 20 generations.
 
@@ -253,6 +270,8 @@ def survivors_reference():
     return _expected_alive(50, 50)
 
 
+@exercise(hint="read the expected number of survivors at the stated M and number of generations.",
+          reading="recursive.expected_survivors", control="categorical.n_samples", dashboard="recursive.categorical_dashboard")
 def survivors_after_50(student):
     """Widget exercise of notebook 00: categories expected alive after 50 generations with M = 50.
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from .. import regression as reg
-from .core import Case, Feedback, check_function, describe
+from .core import SEEDED, STATISTICAL, Case, Feedback, check_function, describe, exercise
 
 __all__ = ["fake_chain", "chain_theory", "best_lambda", "per_generation_cost", "per_generation_cost_reference",
            "real_data_for_generator", "retention_factor", "clean_exponent", "fixed_schedule_best_T_reference",
@@ -193,6 +193,7 @@ def _reproducible(run):
     return twice
 
 
+@exercise(hint="each generation fits on data labelled by the previous generation's fit.", hidden=STATISTICAL)
 def fake_chain(student):
     """Check ``fake_chain(w0, n, T0, sigma0, rng) -> array (n+1, d)`` of the generators, statistically.
 
@@ -221,6 +222,7 @@ def fake_chain(student):
              "rng.standard_normal(T0) (w is the previous generation, not w0), and refit w = np.linalg.lstsq(X, y)[0].")
 
 
+@exercise(hint="the error adds one term per generation to the downstream fit's own term.", hidden=SEEDED)
 def chain_theory(student):
     """Check ``chain_theory(n, d, T, T0, sigma, sigma0)`` against the exact ridgeless formula (every argument varies)."""
     params = [dict(n=0, d=50, T=200, T0=200, sigma=1.0, sigma0=1.0),
@@ -248,6 +250,13 @@ def chain_theory(student):
 BEST_LAMBDA_GENERATIONS = (0, 1, 2, 3, 4, 5, 8, 13)
 
 
+def _hidden_best_lambda(rng):
+    problem = reg.isotropic_problem()
+    return [({"n": int(n)}, float(reg.optimal_lambda(int(n), **problem)))
+            for n in rng.choice(np.arange(6, 30), 3, replace=False)], 0.03
+
+
+@exercise(hint="the best regularisation minimises the predicted test error.", hidden=_hidden_best_lambda)
 def best_lambda(student):
     """Check ``best_lambda(n)``: the ridge penalty minimising the theory (d=100, T=200, T0=400, Sigma=I).
 
@@ -277,6 +286,8 @@ def per_generation_cost_reference(target=0.1, sigma0=1.0):
     raise RuntimeError("no slider value is large enough")  # cannot happen for the defaults
 
 
+@exercise(hint="each generation adds its own error; find when it becomes small.",
+          reading="regression.chain_error_theory", control="chain.T0", dashboard="regression.chain_dashboard")
 def real_data_for_generator(student):
     """Widget exercise of notebook 06: the smallest T0 on the slider making one generation cost less than 0.1."""
     spec = reg.CONTROLS["chain.T0"]
@@ -317,6 +328,15 @@ def _retention_simulated(T0, n_max, seed):
     return errors
 
 
+def _hidden_retention_factor(rng):
+    cases = []
+    for _ in range(3):
+        rho, n_max = float(rng.uniform(0.15, 0.95)), int(rng.integers(2, 12))
+        cases.append(({"errors": 1 - rho ** np.arange(n_max + 1)}, rho))
+    return cases, 1e-6
+
+
+@exercise(hint="the remaining error shrinks geometrically with the generation.", hidden=_hidden_retention_factor)
 def retention_factor(student):
     """Check ``retention_factor(errors) -> rho`` on exact curves 1 - rho^n and on simulated chains.
 
@@ -339,6 +359,17 @@ def _fitted_slope(T, E):
     return float(np.polyfit(np.log(T), np.log(E), 1)[0])
 
 
+def _hidden_clean_exponent(rng):
+    cases = []
+    for _ in range(3):
+        low, decades, m = float(rng.uniform(1, 3)), float(rng.uniform(2, 4)), int(rng.integers(10, 50))
+        T = np.logspace(low, low + decades, m)
+        E = rng.uniform(0.1, 5) * T ** -rng.uniform(0.2, 1.5) + rng.choice([0.0, 1e-3])
+        cases.append(({"T": T, "E": E}, _fitted_slope(T, E)))
+    return cases, 1e-6
+
+
+@exercise(hint="a power law is a straight line on log-log axes.", hidden=_hidden_clean_exponent)
 def clean_exponent(student):
     """Check ``clean_exponent(T, E)``: the least-squares slope of log E against log T, on several curves.
 
@@ -374,6 +405,8 @@ def fixed_schedule_best_T_reference(n=3):
 BEST_T_RIGHT, BEST_T_CLOSE = 0.005, 0.05
 
 
+@exercise(hint="read where the error curve of the stated schedule bottoms out.",
+          reading="regression.fixed_schedule_best_size", control="power_law.n", dashboard="regression.power_law_dashboard")
 def best_sample_size(student):
     """Widget exercise of notebook 07: the T with the smallest error for n = 3 under λ = T^-ℓcrit (fixed schedule)."""
     exact, reading = fixed_schedule_best_T_reference()
@@ -420,6 +453,12 @@ def synthetic_lambda_judge(n, T):
     return expected
 
 
+def _hidden_lambda_with_synthetic_data(rng):
+    points = [(int(rng.integers(0, 17)), float(np.round(10 ** rng.uniform(2, 5)))) for _ in range(4)]
+    return [({"n": n, "T": T}, synthetic_lambda_judge(n, T)) for n, T in points], 1e-9
+
+
+@exercise(hint="synthetic data add to the effective noise level.", hidden=_hidden_lambda_with_synthetic_data)
 def lambda_with_synthetic_data(student):
     """Check ``lambda_with_synthetic_data(n, T)``: a penalty whose error is within 5% of the best possible.
 

@@ -16,7 +16,7 @@ import numpy as np
 from .. import tails
 from ..tails import CONTROLS
 from ._answers import numbers_like, real, strict, watch_inputs
-from .core import Case, check_function, check_value
+from .core import SEEDED, Case, check_function, check_value, exercise
 
 __all__ = [
     "memorizer_error",
@@ -63,6 +63,19 @@ def _first_on_grid(grid, condition):
 # Notebook 02
 # ------------------------------------------------------------------------------------------------
 
+def _zipf_law(rng):
+    return tails.zipf(float(rng.uniform(1.3, 3.0)), int(rng.integers(50, 3000)))
+
+
+def _hidden_memorizer_error(rng):
+    cases = []
+    for _ in range(3):
+        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 6)))
+        cases.append(({"T": T, "p": p}, tails.memorizer_error(T, p)))
+    return cases, 1e-9
+
+
+@exercise(hint="an item costs its probability when no training draw hit it.", hidden=_hidden_memorizer_error)
 def memorizer_error(student):
     """Check ``memorizer_error(T, p)`` = sum_i p_i (1 - p_i)^T for scalar and array T, including huge T."""
     p_small = tails.zipf(2, 50)
@@ -78,6 +91,7 @@ def memorizer_error(student):
                                "use np.outer or T[..., None] and sum over the last axis.")
 
 
+@exercise(hint="the items seen exactly once estimate the mass still unseen.", hidden=SEEDED)
 def good_turing(student):
     """Check ``good_turing(samples)`` = (number of items seen exactly once) / (number of samples)."""
     rng = np.random.default_rng(0)
@@ -104,6 +118,8 @@ def exponent_reference(target=-0.75):
     raise RuntimeError(f"no slider value reads a slope of {target}")  # cannot happen for the default target
 
 
+@exercise(hint="the slope of the error curve depends on the Zipf exponent.",
+          reading="tails.clean_fitted_slope", control="clean.beta", dashboard="tails.clean_dashboard")
 def exponent_for_three_quarters(student):
     """Widget exercise of notebook 02: the β whose fitted slope reads -0.750 (β = 4.0; 3.9 and 4.1 read
     -0.744 and -0.756)."""
@@ -116,6 +132,18 @@ def exponent_for_three_quarters(student):
 # Notebook 03
 # ------------------------------------------------------------------------------------------------
 
+def _hidden_top_k_error(rng):
+    cases = []
+    for _ in range(3):
+        p, T = _zipf_law(rng), float(np.round(10 ** rng.uniform(0, 7)))
+        k = int(rng.integers(1, len(p)))
+        cases.append(({"T": T, "p": p, "k": k}, tails.memorizer_error(T, p, tails.top_k(p, k))))
+    return cases, 1e-8
+
+
+@exercise(
+    hint="items beyond k are never drawn; the others are drawn from the renormalised head.",
+    hidden=_hidden_top_k_error)
 def top_k_error(student):
     """Check ``top_k_error(T, p, k)``: the memoriser trained on top-k data, tested on p."""
     p = tails.zipf(2, 10**4)
@@ -135,6 +163,24 @@ def _root_crossover(k, beta=2.0, n_items=10**5):
     return tails.crossover_time(tails.zipf(beta, n_items), k)
 
 
+def _hidden_predict_crossover(rng):
+    # Within the public cases' ranges (β 1.5 or 2, measured k from 20 to 400 spanning 0.8-1 decade, a held-out k
+    # from 60 to 1000 and at most 3x beyond), where a power law through three crossovers predicts the exact root
+    # within 2.2% (600 draws; the checker's tolerance is 3%). Larger k come near the 10^5-item vocabulary, where
+    # the power law bends; shorter spans extrapolate worse (up to 5.5% when drawn beyond these ranges).
+    cases = []
+    for _ in range(2):
+        beta = float(rng.choice([1.5, 2.0]))
+        low = float(rng.uniform(np.log10(20), np.log10(100)))
+        high = min(low + float(rng.uniform(0.8, 1.0)), np.log10(400))
+        ks = np.unique(np.round(10 ** np.linspace(low, high, 3)).astype(int))
+        k_new = int(np.clip(np.round(ks[-1] * rng.uniform(0.3, 3.0)), 60, 1000))
+        crossover = [tails.crossover_time(tails.zipf(beta, 10**5), int(k)) for k in (*ks, k_new)]
+        cases.append(({"ks": ks, "t_stars": np.array(crossover[:-1]), "k_new": k_new}, crossover[-1]))
+    return cases, 0.03
+
+
+@exercise(hint="the crossover grows like a power of k.", hidden=_hidden_predict_crossover)
 def predict_crossover(student):
     """Check ``predict_crossover(ks, t_stars, k_new)``: extrapolate measured crossovers to a held-out k.
 
@@ -155,6 +201,13 @@ def predict_crossover(student):
                                "and evaluate it at k_new.")
 
 
+def _hidden_narrowed_exponent(rng):
+    values = np.column_stack([rng.uniform(1.2, 4.0, 4), rng.uniform(0.3, 1.0, 4)])
+    return [({"beta": float(b), "tau": float(t)}, float(tails.narrowed_exponent(float(b), tau=float(t))))
+            for b, t in values], 1e-9
+
+
+@exercise(hint="a temperature changes the exponent of the law the model trains on.", hidden=_hidden_narrowed_exponent)
 def narrowed_exponent(student):
     """Check ``narrowed_exponent(beta, tau)`` = tau (1 - 1/beta)."""
     cases = [Case({"beta": b, "tau": t}, strict(real(tails.narrowed_exponent(b, tau=t), rtol=1e-9)))
@@ -174,6 +227,8 @@ def k_for_plateau_reference(level=1e-3, beta=2.0):
     raise RuntimeError(f"no slider value has a plateau below {level}")
 
 
+@exercise(hint="the plateau is the mass the cut removes.",
+          reading="tails.tail_mass", control="tail_cut.k", dashboard="tails.tail_cut_dashboard")
 def k_for_plateau(student):
     """Widget exercise of notebook 03: the smallest k whose plateau is at most 0.001 at β = 2."""
     step = CONTROLS["tail_cut.k"].step
@@ -186,6 +241,18 @@ def k_for_plateau(student):
 # Notebook 04
 # ------------------------------------------------------------------------------------------------
 
+def _hidden_fresh_inputs_missing_mass(rng):
+    cases = []
+    for _ in range(3):
+        p, T0, n = _zipf_law(rng), int(10 ** rng.uniform(1.5, 5)), int(rng.integers(1, 11))
+        cases.append(({"p": p, "T0": T0, "n": n},
+                      float(tails.generations(n, p, "fresh_inputs", T0=T0)["missing_mass"][-1])))
+    return cases, 1e-8
+
+
+@exercise(
+    hint="an item survives a generation only if some draw hit it, every generation.",
+    hidden=_hidden_fresh_inputs_missing_mass)
 def fresh_inputs_missing_mass(student):
     """Check ``fresh_inputs_missing_mass(p, T0, n)`` = sum_i p_i [1 - (1 - (1 - p_i)^T0)^n]."""
     p = tails.zipf(2, 10**4)
@@ -198,6 +265,16 @@ def fresh_inputs_missing_mass(student):
                                "survives n generations with probability s_i^n.")
 
 
+def _hidden_mixture(rng):
+    cases = []
+    for _ in range(3):
+        p = _zipf_law(rng)
+        k, pi = int(rng.integers(1, len(p))), float(rng.uniform(0, 1))
+        cases.append(({"p": p, "k": k, "pi": pi}, tails.mix(p, tails.top_k(p, k), pi)))
+    return cases, 1e-9
+
+
+@exercise(hint="the mixture weighs the cut law and the original law.", hidden=_hidden_mixture)
 def mixture(student):
     """Check ``mixture(p, k, pi)`` = pi p + (1 - pi) top_k(p, k)."""
     p = tails.zipf(2, 1000)
@@ -217,6 +294,16 @@ def _t_half(k, pi, n_items=10**6):
     return tails.resume_training_size(p, tails.top_k(p, k), pi)
 
 
+def _hidden_resume_point(rng):
+    p = tails.zipf(2.0, 10**6)
+    cases = []
+    for _ in range(2):
+        k, pi = int(np.round(10 ** rng.uniform(np.log10(30), 3))), float(10 ** rng.uniform(np.log10(0.005), 0))
+        cases.append(({"k": k, "pi": pi}, tails.resume_training_size(p, tails.top_k(p, k), pi)))
+    return cases, 0.05
+
+
+@exercise(hint="the half-way size grows with k squared and falls with the real share.", hidden=_hidden_resume_point)
 def resume_point(student):
     """Check ``resume_point(k, pi)``: the predicted T at which the mixed error halves below R_k (β = 2).
 
@@ -240,6 +327,8 @@ def pi_for_resume_reference(k=100, T=1e6):
     return _first_on_grid(CONTROLS["mixing.pi"].grid(), lambda pi: tails.resume_training_size(p, q, pi) <= T)
 
 
+@exercise(hint="read the real-data share at which the curve resumes where the text says.",
+          reading="tails.resume_training_size", control="mixing.pi", dashboard="tails.mixing_dashboard")
 def pi_for_resume(student):
     """Widget exercise of notebook 04: the smallest π on the slider with the k = 100 error below R_k/2 by T = 1e6."""
     return check_value("pi_for_resume", student, pi_for_resume_reference(), rtol=1e-6,
@@ -251,6 +340,7 @@ def pi_for_resume(student):
 # Notebook 05
 # ------------------------------------------------------------------------------------------------
 
+@exercise(hint="the error is the probability mass of the items predicted wrongly.", hidden=SEEDED)
 def prediction_error(student):
     """Check ``prediction_error(predictions, labels, p)`` = sum_i p_i [prediction_i != label_i]."""
     rng = np.random.default_rng(0)
@@ -265,6 +355,7 @@ def prediction_error(student):
                           hint="(predictions != labels) is a boolean array; weight it by p and sum.")
 
 
+@exercise(hint="a generator can only produce what it saw, in proportion to the law.", hidden=SEEDED)
 def synthetic_law(student):
     """Check ``synthetic_law(p, seen)``: p restricted to the generator's support, renormalised."""
     rng = np.random.default_rng(1)
@@ -277,6 +368,7 @@ def synthetic_law(student):
                           hint="zero p outside seen (np.where), then divide by the sum.")
 
 
+@exercise(hint="real data must cover what the generator missed.", hidden=SEEDED)
 def resume_training_size(student):
     """Check ``resume_training_size(p, seen, pi)``: the T at which the error has halved from the synthetic plateau.
 
@@ -313,6 +405,8 @@ def pi_halving_reference(size="quick", seed=0):
                           lambda pi: tails.memorizer_theory(task.p, seen, T, pi) <= half)
 
 
+@exercise(hint="read the real-data share at which the ratio reaches one half.",
+          reading="tails.memorizer_theory", control="memorizer.pi", dashboard="tails.memorizer_dashboard")
 def pi_halving(student, size="quick", seed=0):
     """Widget exercise of notebook 05: the smallest π whose theory error at the largest T halves the plateau."""
     return check_value("pi_halving", student, pi_halving_reference(size, seed), rtol=1e-6,
@@ -324,6 +418,18 @@ def pi_halving(student, size="quick", seed=0):
 # Notebook 03, section 6: a memory of d slots (the triplet scaling law)
 # ------------------------------------------------------------------------------------------------
 
+def _hidden_triplet_plateau(rng):
+    cases = []
+    for _ in range(3):
+        p = _zipf_law(rng)
+        d, k = (int(rng.integers(1, len(p) + 20)) for _ in range(2))
+        cases.append(({"p": p, "d": d, "k": min(k, len(p))}, tails.tail_mass(p, min(d, k, len(p)))))
+    return cases, 1e-9
+
+
+@exercise(
+    hint="the smaller of the memory and the cut decides which items are never answered.",
+    hidden=_hidden_triplet_plateau)
 def triplet_plateau(student):
     """Check ``triplet_plateau(p, d, k)``: the floor of a memory of ``d`` slots trained on top-``k`` data of ``p``.
 
