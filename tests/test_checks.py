@@ -149,7 +149,7 @@ def test_a_function_that_changes_its_input_fails(mutate):
         return result
 
     feedback = check_function("square", sneaky, [Case({"x": np.array([3.0, 1.0, 2.0])}, np.array([9.0, 1, 4]))])
-    assert feedback.status == "incorrect" and "changed its input x in place" in feedback.message
+    assert feedback.status == "incorrect" and "changed its input `x` in place" in feedback.message
 
 
 def test_random_generators_and_models_may_change_state():
@@ -423,3 +423,44 @@ def test_an_exercise_name_declared_in_two_topics_is_refused():
     with pytest.raises(ValueError, match="declared twice"):
         exercise(hint="x.", hidden=SEEDED)(fraction_lost)
     assert exercises()["fraction_lost"].checker is checker
+
+
+FUNCTION_EXERCISES = sorted(name for name, declared in DECLARED.items() if not declared.is_reading)
+
+
+@pytest.mark.parametrize("checker", [DECLARED[name].checker for name in FUNCTION_EXERCISES], ids=FUNCTION_EXERCISES)
+def test_an_input_changed_in_place_gets_the_one_message_in_every_topic(checker):
+    """Whatever the topic, an answer that changes an input array (or list) in place is told so in the same words."""
+    changed = []
+
+    def mutating(**kwargs):
+        for key, value in kwargs.items():
+            if isinstance(value, np.ndarray) and value.size and value.dtype.kind in "biuf" and value.flags.writeable:
+                value.flat[0] = not value.flat[0] if value.dtype.kind == "b" else value.flat[0] + 1
+            elif isinstance(value, list) and len(value) > 1:
+                value.reverse()
+            else:
+                continue
+            changed.append(key)
+            break
+        return 0.0
+
+    feedback = checker(mutating)
+    assert not feedback
+    if changed:
+        assert f"changed its input `{changed[0]}` in place; leave the inputs unchanged" in feedback.message, feedback.message
+
+
+def test_most_function_exercises_take_an_input_that_could_be_changed():
+    """The test above is not vacuous: most function exercises pass arrays the answer could change."""
+    taking_arrays = 0
+    for name in FUNCTION_EXERCISES:
+        seen = []
+
+        def recording(_seen=seen, **kwargs):
+            _seen.extend(kwargs.values())
+            return 0.0
+
+        DECLARED[name].checker(recording)
+        taking_arrays += any(isinstance(value, (np.ndarray, list)) for value in seen)
+    assert taking_arrays >= 20, taking_arrays

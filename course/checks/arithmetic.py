@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import arithmetic
 from .core import SEEDED, Case, check_function, exercise
-from .curation import _bits, _guarded, _numbers
+from .curation import _bits, _numbers
 
 __all__ = ["answer_law", "divides_both"]
 
@@ -38,7 +38,7 @@ def answer_law(student):
                         f"answer g = 1..{n_max}")
             return compare(got)
         cases.append(Case({"n_max": n_max}, check))
-    return check_function("answer_law", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("answer_law", student, cases, time_limit=TIME_LIMIT,
                           hint="build every pair with np.meshgrid(np.arange(1, N + 1), ...), take np.gcd, count each "
                                "answer with np.bincount and divide by N**2 (6/(π²g²) is only the large-N limit).")
 
@@ -72,6 +72,6 @@ def divides_both(student):
         return compare
 
     cases = [Case({"a": a, "b": b, "answer": answer}, expect(a, b, answer)) for a, b, answer in problems]
-    return check_function("divides_both", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("divides_both", student, cases, time_limit=TIME_LIMIT,
                           hint="an answer passes when it divides a AND divides b (a % answer == 0); it need not be the "
                                "greatest common divisor.")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import io
+import numbers
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value", "Exercise",
-           "exercise", "exercises", "SEEDED", "STATISTICAL"]
+           "exercise", "exercises", "SEEDED", "STATISTICAL", "changed_input",
+           "not_numbers"]
 
 _MAX_CHARS = 160  # longest representation of a value shown in feedback
 _MAX_CALL = 120  # longest description of a case's call (all its arguments)
@@ -111,6 +113,40 @@ def _type_problem(got):
             if problem:
                 return f"returned {describe(got)}, which holds " + problem.removeprefix("returned ")
     return None
+
+
+def not_numbers(got, *, scalar=False):
+    """The one message for a result that is not numbers (``None`` when it is numbers), shared by every checker.
+
+    ``None`` (a forgotten ``return``), text, booleans, arrays of text, objects or booleans, and (``scalar``) anything
+    but a single real number each get one wording, whichever topic's exercise the learner is answering.
+    """
+    problem = _type_problem(got)
+    if problem:
+        return problem
+    if isinstance(got, (bool, np.bool_)):
+        return f"returned {got!r} (a bool); expected a number"
+    if isinstance(got, np.ndarray) and got.dtype.kind == "b":
+        return "returned an array of booleans; expected numbers"
+    if isinstance(got, (tuple, list)) and not scalar:
+        for item in got:
+            problem = not_numbers(item)
+            if problem:
+                return f"returned {describe(got)}, which holds " + problem.removeprefix("returned ")
+        return None
+    if scalar:
+        if isinstance(got, numbers.Real):
+            return None
+        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind in "iuf":
+            if got.ndim == 0:
+                return None
+            return f"returned an array of shape {got.shape}; expected a single number (use float(...))"
+        return f"returned {describe(got)} ({type(got).__name__}); expected a single number"
+    try:
+        kind = np.asarray(got).dtype.kind
+    except Exception:  # noqa: BLE001 - a learner's object that numpy cannot read
+        return f"returned {type(got).__name__}; expected numbers"
+    return None if kind in "iuf" else f"returned {describe(got)} (dtype {np.asarray(got).dtype}); expected numbers"
 
 
 def close_to(expected, *, rtol=1e-6, atol=1e-9):
@@ -294,11 +330,24 @@ def _call(function, kwargs, time_limit):
     if error is not None:
         message = describe(str(error)) if str(error) else ""
         return None, f"raised {type(error).__name__}{': ' + message if message else ''}", False, printed
-    for key, original in kwargs.items():
-        if key in arguments and not same_value(arguments[key], original):
-            return None, (f"changed its input {key} in place; leave the inputs unchanged (work on a copy, e.g. "
-                          f"{key} = {key}.copy(), or build a new array)"), False, printed
+    changed = changed_input(kwargs, arguments)
+    if changed:
+        return None, changed, False, printed
     return result.value, None, False, printed
+
+
+def changed_input(originals, passed):
+    """The one message for an answer that changed one of its inputs in place, or ``None`` when none changed.
+
+    ``originals`` are the arguments as the checker made them, ``passed`` the copies the learner's function got
+    (and may have changed). :func:`check_function` compares after every call; a checker that calls the learner's
+    function in a loop of its own compares with this, so that the learner reads the same message everywhere.
+    """
+    for key, original in originals.items():
+        if key in passed and not same_value(passed[key], original):
+            return (f"changed its input `{key}` in place; leave the inputs unchanged (work on a copy, e.g. "
+                    f"`{key} = {key}.copy()`, or build a new array)")
+    return None
 
 
 def _todo(name):

@@ -9,14 +9,13 @@ reference is searched on the slider's own grid (``course.curation.CONTROLS``).
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import numpy as np
 
 from .. import curation
 from .._validate import check_real
-from .core import SEEDED, Case, check_function, check_value, close_to, describe, exercise
+from .core import SEEDED, Case, check_function, check_value, close_to, describe, exercise, not_numbers
 
 __all__ = ["breakdown_point", "effective_noise", "estimate_keep_rates", "centroid_accuracy", "smallest_threshold",
            "self_confidence_keep", "best_of_k", "rank_verifiers", "threshold_reference"]
@@ -28,58 +27,10 @@ _RATES = ((0.9, 0.3), (0.7, 0.05), (0.4, 0.4), (0.3, 0.0), (0.0, 0.6), (1.0, 0.5
 
 
 # --------------------------------------------------------------------------------------------------- helpers
-class InputModified(Exception):
-    """Raised (and reported as feedback) when a learner's function changed one of its arguments in place."""
-
-
-def _same(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype
-                and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b or (a != a and b != b)  # NaN equals NaN here
-
-
-def _guarded(student):
-    """Wrap ``student`` so that changing an argument in place is reported instead of going unnoticed."""
-    if not callable(student):
-        return student  # check_function explains what to pass
-
-    def call(**kwargs):
-        before = copy.deepcopy(kwargs)
-        result = student(**kwargs)
-        for key, value in kwargs.items():
-            if not _same(value, before[key]):
-                raise InputModified(f"your function changed its argument `{key}` in place; work on a copy "
-                                    f"(e.g. `{key} = {key}.copy()`) or build a new array")
-        return result
-
-    return call
-
-
-def _not_numeric(got):
-    """A short complaint when ``got`` (or an item of it) is text, None or a bool instead of numbers."""
-    if got is None:
-        return "returned None: is the `return` statement missing?"
-    if isinstance(got, (str, bytes)):
-        return f"returned the text {describe(got)}; return the number itself, not a string"
-    if isinstance(got, (bool, np.bool_)):
-        return f"returned {got!r} (a bool); expected a number"
-    if isinstance(got, np.ndarray) and got.dtype.kind in "USOb":
-        return f"returned an array of {got.dtype} values; expected numbers"
-    if isinstance(got, (tuple, list)):
-        for item in got:
-            problem = _not_numeric(item)
-            if problem:
-                return problem
-    return None
-
-
 def _numbers(expected, *, rtol=1e-6, atol=1e-12):
     """Compare like ``close_to`` after refusing text, None and bools."""
     def compare(got):
-        return _not_numeric(got) or close_to(expected, rtol=rtol, atol=atol)(got)
+        return not_numbers(got) or close_to(expected, rtol=rtol, atol=atol)(got)
     return compare
 
 
@@ -112,7 +63,7 @@ def _hidden_breakdown_point(rng):
 def breakdown_point(student):
     """Check ``breakdown_point(phi, psi) = phi / (phi + psi)`` on keep rates that separate the usual slips."""
     cases = [Case({"phi": phi, "psi": psi}, _numbers(float(curation.breakdown_point(phi, psi)))) for phi, psi in _RATES]
-    return check_function("breakdown_point", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("breakdown_point", student, cases, time_limit=TIME_LIMIT,
                           hint="p* = 1 / (1 + psi/phi); write it as phi / (phi + psi) so that phi = 0 works too.")
 
 
@@ -128,7 +79,7 @@ def effective_noise(student):
     cases = [Case({"p": p, "phi": phi, "psi": psi}, _numbers(float(curation.effective_noise(p, phi, psi))))
              for p, (phi, psi) in zip((0.3, 0.8, 0.5, 0.9, 0.2, 0.6, 0.1), _RATES, strict=True)]
     cases.append(Case({"p": 0.75, "phi": 0.9, "psi": 0.3}, _numbers(0.5)))
-    return check_function("effective_noise", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("effective_noise", student, cases, time_limit=TIME_LIMIT,
                           hint="among the kept pairs, wrong ones have mass p*psi and correct ones (1-p)*phi.")
 
 
@@ -160,7 +111,7 @@ def estimate_keep_rates(student):
         cases = [Case({"keep": keep, "correct": correct},
                       _triple(tuple(float(v) for v in curation.estimate_keep_rates(keep, correct))))
                  for keep, correct in audits]
-    return check_function("estimate_keep_rates", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("estimate_keep_rates", student, cases, time_limit=TIME_LIMIT,
                           hint="phi_hat is the kept share of the correct pairs (keep[correct].mean()), psi_hat the "
                                "kept share of the wrong ones (keep[~correct].mean()).")
 
@@ -187,7 +138,7 @@ def centroid_accuracy(student):
         w = curation.fit_learner(x[keep], y_syn[keep])
         cases.append(Case({"x": x, "y_syn": y_syn, "keep": keep, "mu": mu},
                           _numbers(float(curation.exact_accuracy(w, mu)))))
-    return check_function("centroid_accuracy", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("centroid_accuracy", student, cases, time_limit=TIME_LIMIT,
                           hint="w is the mean of y_syn * x over the kept rows only; the accuracy is "
                                "norm.cdf(mu @ w / norm(w)), no test sample needed.")
 
@@ -249,7 +200,7 @@ def self_confidence_keep(student):
 
     cases = [Case({"probs": probs, "labels": labels, "threshold": t}, expect(probs, labels, t))
              for probs, labels, t in problems]
-    return check_function("self_confidence_keep", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("self_confidence_keep", student, cases, time_limit=TIME_LIMIT,
                           hint="pick each row's probability of its own label, probs[np.arange(len(labels)), labels], "
                                "and keep it when it is strictly above the threshold.")
 
@@ -264,8 +215,8 @@ def _best_of_k_compare(chosen, keep):
             return f"keep: {problem}"
         if not np.array_equal(bits, keep):
             return f"keep is {describe(bits)}; expected {describe(keep)}"
-        if _not_numeric(got[0]):
-            return f"chosen: {_not_numeric(got[0])}"
+        if not_numbers(got[0]):
+            return f"chosen: {not_numbers(got[0])}"
         have = np.asarray(got[0])
         if have.shape != chosen.shape:
             return f"chosen has shape {have.shape}; expected one label per input, shape {chosen.shape}"
@@ -294,7 +245,7 @@ def best_of_k(student):
             kwargs["min_score"] = min_score
         chosen, keep = curation_net.best_of_k(candidates, scores, min_score=-np.inf if min_score is None else min_score)
         cases.append(Case(kwargs, _best_of_k_compare(chosen, keep)))
-    return check_function("best_of_k", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("best_of_k", student, cases, time_limit=TIME_LIMIT,
                           hint="scores.argmax(axis=1) picks each row's best candidate; keep the row when that best "
                                "score is strictly above min_score (by default -inf: keep every row).")
 
@@ -330,7 +281,7 @@ def rank_verifiers(student):
         keeps = _exact_keeps(rng, correct, list(rates.values()))
         p_star = curation.estimate_keep_rates(keeps, correct)[2]
         cases.append(Case({"keeps": keeps, "correct": correct, "names": names}, _ranking(names, p_star)))
-    return check_function("rank_verifiers", _guarded(student), cases, time_limit=TIME_LIMIT,
+    return check_function("rank_verifiers", student, cases, time_limit=TIME_LIMIT,
                           hint="compute phi_hat and psi_hat per row of keeps, then p* = phi/(phi+psi), and sort the "
                                "names by decreasing p*.")
 

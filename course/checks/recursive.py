@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import recursive
 from ..recursive import CONTROLS, harmonic_p
-from ._answers import numbers_like, real, strict, watch_inputs
+from ._answers import numbers_like, real
 from .core import SEEDED, STATISTICAL, Case, check_function, check_value, describe, exercise
 
 __all__ = ["one_generation", "expected_std", "accumulate_step", "half_survival_reference", "half_survival_sample_size",
@@ -198,8 +198,8 @@ def accumulate_step(student):
             parts = (numbers_like(X_all.T @ X_all, rtol=1e-6, atol=1e-8),
                      numbers_like(X_all.T @ y_all, rtol=1e-6, atol=1e-8), numbers_like(w, rtol=1e-6, atol=1e-8))
             cases.append(Case({"gram_sum": gram_before, "moment_sum": moment_before, "X": X, "y": y},
-                              strict(_triple(parts))))
-    return check_function("accumulate_step", watch_inputs(student, ("gram_sum", "moment_sum", "X", "y")), cases,
+                              _triple(parts)))
+    return check_function("accumulate_step", student, cases,
                           hint="add X.T @ X and X.T @ y to the sums (without changing the arrays you were given), "
                                "then solve (gram_sum) w = moment_sum.")
 
@@ -228,9 +228,9 @@ def fraction_lost(student):
     later = recursive.categorical_chain(after, 10, 1, seed=rng)[0, 1]
     pairs = ((p, after), (after, after), (after, later), (np.array([0.5, 0.5, 0.0]), np.array([1.0, 0, 0])),
              (harmonic_p(7), harmonic_p(7)))
-    cases = [Case({"p_before": before, "p_after": after_}, strict(real(float(np.mean(after_[before > 0] == 0)))))
+    cases = [Case({"p_before": before, "p_after": after_}, real(float(np.mean(after_[before > 0] == 0))))
              for before, after_ in pairs]
-    return check_function("fraction_lost", watch_inputs(student, ("p_before", "p_after")), cases,
+    return check_function("fraction_lost", student, cases,
                           hint="count the categories with p_before > 0 whose p_after is exactly 0, and divide "
                                "by the number with p_before > 0.")
 

@@ -9,13 +9,22 @@ state line for widget exercises, and floating-point agreement for exact formulas
 
 from __future__ import annotations
 
-import numbers
 from functools import lru_cache
 
 import numpy as np
 
 from .. import regression as reg
-from .core import SEEDED, STATISTICAL, Case, Feedback, check_function, describe, exercise
+from .core import (
+    SEEDED,
+    STATISTICAL,
+    Case,
+    Feedback,
+    changed_input,
+    check_function,
+    describe,
+    exercise,
+    not_numbers,
+)
 
 __all__ = ["fake_chain", "chain_theory", "best_lambda", "per_generation_cost", "per_generation_cost_reference",
            "real_data_for_generator", "retention_factor", "clean_exponent", "fixed_schedule_best_T_reference",
@@ -36,30 +45,13 @@ class _Problem:
         return self.message
 
 
-def _guarded(student):
-    """Call ``student`` and report a changed input array (compared with a copy taken before the call)."""
-
-    def call(**kwargs):
-        before = {k: np.array(v, copy=True) for k, v in kwargs.items() if isinstance(v, np.ndarray)}
-        result = student(**kwargs)
-        for key, old in before.items():
-            if kwargs[key].shape != old.shape or not np.array_equal(kwargs[key], old, equal_nan=True):
-                return _Problem(f"changed its input `{key}` in place (work on a copy, e.g. `{key} = {key}.copy()`)")
-        return result
-
-    return call
-
-
 def _real(got):
-    """``None`` when ``got`` is a real number (Python or numpy, or a 0-d array), else what is wrong with it."""
+    """``None`` when ``got`` is a finite real number (Python or numpy, or a 0-d array), else what is wrong with it."""
     if isinstance(got, _Problem):
         return str(got)
-    if got is None:
-        return "returned None; did you forget `return`?"
-    if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
-        got = got[()]
-    if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
-        return f"returned {describe(got)} ({type(got).__name__}); expected a single number"
+    problem = not_numbers(got, scalar=True)
+    if problem:
+        return problem
     if not np.isfinite(float(got)):
         return f"returned {describe(got)}; expected a finite number"
     return None
@@ -110,17 +102,17 @@ _Z = 4.5  # standard errors: a correct chain fails a comparison with probability
 
 def _chain_runner(student):
     """Run the learner's chain ``runs`` times for one case; return the chains or a _Problem."""
-    student = _guarded(student)
-
     def run(d, T0, sigma0, n, runs=1, seed=0, rng=None):
         rng = np.random.default_rng(seed) if rng is None else rng
         w0 = np.random.default_rng(100 + d).standard_normal(d)
         w0 /= np.linalg.norm(w0)  # a unit vector in no special direction: w0 = (1, ..., 1)/sqrt(d) is not assumed
         chains = []
         for _ in range(runs):
-            chain = student(w0=w0.copy(), n=n, T0=T0, sigma0=sigma0, rng=rng)
-            if isinstance(chain, _Problem):
-                return chain
+            given = w0.copy()
+            chain = student(w0=given, n=n, T0=T0, sigma0=sigma0, rng=rng)
+            changed = changed_input({"w0": w0}, {"w0": given})
+            if changed:
+                return _Problem(changed)
             if chain is None:
                 return _Problem("returned None; did you forget `return`?")
             try:
@@ -241,7 +233,7 @@ def chain_theory(student):
                                                            sigma=kw["sigma"], sigma0=kw["sigma0"])),
                               rtol=1e-9, atol=1e-12))
              for kw in params]
-    return check_function("chain_theory", _guarded(student), cases,
+    return check_function("chain_theory", student, cases,
                           hint="two terms: sigma^2 d/(T-d-1) from the downstream fit and n sigma0^2 d/(T0-d-1) from "
                                "the generations; note the -1 (the exact inverse-Wishart mean).")
 
@@ -266,7 +258,7 @@ def best_lambda(student):
     problem = reg.isotropic_problem()
     cases = [Case({"n": n}, _number(float(reg.optimal_lambda(n, **problem)), rtol=0.03))
              for n in BEST_LAMBDA_GENERATIONS]
-    return check_function("best_lambda", _guarded(student), cases,
+    return check_function("best_lambda", student, cases,
                           hint="evaluate regression.ridge_error_theory(lams, n, **problem) on a fine log grid "
                                "(e.g. np.logspace(-2, 2, 400)) and return the λ with the smallest error.")
 
@@ -350,7 +342,7 @@ def retention_factor(student):
         cases.append(Case({"errors": 1 - rho ** np.arange(n_max + 1)}, _number(rho, rtol=1e-6)))
     for T0, n_max, seed in ((50, 5, 0), (75, 8, 1)):
         cases.append(Case({"errors": _retention_simulated(T0, n_max, seed)}, _number(T0 / 100, rtol=0, atol=0.03)))
-    return check_function("retention_factor", _guarded(student), cases,
+    return check_function("retention_factor", student, cases,
                           hint="1 - E_n = rho^n, so log(1 - E_n) is a line in n with slope log(rho): fit it with "
                                "np.polyfit on n >= 1 and return exp(slope).")
 
@@ -387,7 +379,7 @@ def clean_exponent(student):
         problem = reg.power_law_problem(3000, alpha, r, 6000)
         errors = reg.ridge_error_theory(T ** -reg.critical_exponent(alpha, r), n, T=T, **problem)
         cases.append(Case({"T": T, "E": errors}, _number(_fitted_slope(T, errors), rtol=1e-6, atol=1e-9)))
-    return check_function("clean_exponent", _guarded(student), cases,
+    return check_function("clean_exponent", student, cases,
                           hint="fit a straight line to (log T, log E) with np.polyfit(..., 1) and return its slope.")
 
 
@@ -466,6 +458,6 @@ def lambda_with_synthetic_data(student):
     :data:`SYNTHETIC_LAMBDA_POINTS`. Any rule passes if it is good enough everywhere; the clean schedule fails.
     """
     cases = [Case({"n": n, "T": T}, synthetic_lambda_judge(n, T)) for n, T in SYNTHETIC_LAMBDA_POINTS]
-    return check_function("lambda_with_synthetic_data", _guarded(student), cases,
+    return check_function("lambda_with_synthetic_data", student, cases,
                           hint="start from the clean schedule T**(-2/3) = (sigma^2/T)**(2/3) and replace the noise "
                                "level sigma^2/T by the effective one, [sigma^2 + n sigma0^2 (d+T)/(T0-d)]/T.")

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import tails
 from ..tails import CONTROLS
-from ._answers import numbers_like, real, strict, watch_inputs
+from ._answers import numbers_like, real
 from .core import SEEDED, Case, check_function, check_value, exercise
 
 __all__ = [
@@ -85,8 +85,8 @@ def memorizer_error(student):
     T_array = np.array([0.0, 10.0, 1e3, 1e5])
     cases = [(10, p_small), (T_array, p_big), (1e12, tiny), (np.array([3.0, 7.5]), p_flat), (0, p_small),
              (250, tails.zipf(3, 200))]
-    cases = [Case({"T": T, "p": p}, strict(numbers_like(tails.memorizer_error(T, p), rtol=1e-9))) for T, p in cases]
-    return check_function("memorizer_error", watch_inputs(student, ("T", "p")), cases,
+    cases = [Case({"T": T, "p": p}, numbers_like(tails.memorizer_error(T, p), rtol=1e-9)) for T, p in cases]
+    return check_function("memorizer_error", student, cases,
                           hint="np.exp(T * np.log1p(-p)) is (1 - p)^T without rounding 1 - p; for an array of T "
                                "use np.outer or T[..., None] and sum over the last axis.")
 
@@ -102,8 +102,8 @@ def good_turing(student):
         _, counts = np.unique(s, return_counts=True)
         return float(np.sum(counts == 1) / len(s))
 
-    cases = [Case({"samples": s}, strict(real(reference(s), rtol=1e-12))) for s in samples]
-    return check_function("good_turing", watch_inputs(student, ("samples",)), cases,
+    cases = [Case({"samples": s}, real(reference(s), rtol=1e-12)) for s in samples]
+    return check_function("good_turing", student, cases,
                           hint="np.bincount(samples) counts each item; count the entries equal to 1 and divide by "
                                "len(samples).")
 
@@ -151,9 +151,9 @@ def top_k_error(student):
     cases = [(100.0, p, 10), (1e4, p, 100), (1e8, p, 100), (1e6, p, 1000), (1e3, p3, 50), (0.0, p3, 7),
              (1e5, p3, 1999), (37, p3, 2)]
     cases = [Case({"T": T, "p": law, "k": k},
-                  strict(numbers_like(tails.memorizer_error(T, law, tails.top_k(law, k)), rtol=1e-8, atol=1e-15)))
+                  numbers_like(tails.memorizer_error(T, law, tails.top_k(law, k)), rtol=1e-8, atol=1e-15))
              for T, law, k in cases]
-    return check_function("top_k_error", watch_inputs(student, ("T", "p")), cases,
+    return check_function("top_k_error", student, cases,
                           hint="items beyond k are never drawn, so they add their whole mass R_k; items i <= k are "
                                "drawn with probability p_i / P_k, P_k = p[:k].sum().")
 
@@ -195,8 +195,8 @@ def predict_crossover(student):
         ks = np.array(ks)
         t_stars = np.array([_root_crossover(int(k), beta) for k in ks])
         cases.append(Case({"ks": ks, "t_stars": t_stars, "k_new": k_new},
-                          strict(real(_root_crossover(k_new, beta), rtol=0.03))))
-    return check_function("predict_crossover", watch_inputs(student, ("ks", "t_stars")), cases,
+                          real(_root_crossover(k_new, beta), rtol=0.03)))
+    return check_function("predict_crossover", student, cases,
                           hint="fit a power law T* = a k^s through the points (course.scaling.fit_power_law) "
                                "and evaluate it at k_new.")
 
@@ -210,7 +210,7 @@ def _hidden_narrowed_exponent(rng):
 @exercise(hint="a temperature changes the exponent of the law the model trains on.", hidden=_hidden_narrowed_exponent)
 def narrowed_exponent(student):
     """Check ``narrowed_exponent(beta, tau)`` = tau (1 - 1/beta)."""
-    cases = [Case({"beta": b, "tau": t}, strict(real(tails.narrowed_exponent(b, tau=t), rtol=1e-9)))
+    cases = [Case({"beta": b, "tau": t}, real(tails.narrowed_exponent(b, tau=t), rtol=1e-9))
              for b, t in ((2.0, 0.5), (2.0, 0.9), (3.0, 0.75), (1.5, 1.0), (4.0, 0.3), (1.2, 0.6))]
     return check_function("narrowed_exponent", student, cases,
                           hint="temperature turns Zipf(β) into Zipf(β/τ); the exponent with training law Zipf(β') "
@@ -258,9 +258,9 @@ def fresh_inputs_missing_mass(student):
     p = tails.zipf(2, 10**4)
     p15 = tails.zipf(1.5, 3000)
     cases = [Case({"p": law, "T0": T0, "n": n},
-                  strict(real(float(tails.generations(n, law, "fresh_inputs", T0=T0)["missing_mass"][-1]), rtol=1e-8)))
+                  real(float(tails.generations(n, law, "fresh_inputs", T0=T0)["missing_mass"][-1]), rtol=1e-8))
              for law, T0, n in ((p, 100, 1), (p, 1000, 3), (p, 1000, 10), (p15, 50, 7), (p15, 10**5, 2))]
-    return check_function("fresh_inputs_missing_mass", watch_inputs(student, ("p",)), cases,
+    return check_function("fresh_inputs_missing_mass", student, cases,
                           hint="item i is seen in one generation with probability s_i = 1 - (1 - p_i)^T0; it "
                                "survives n generations with probability s_i^n.")
 
@@ -279,11 +279,11 @@ def mixture(student):
     """Check ``mixture(p, k, pi)`` = pi p + (1 - pi) top_k(p, k)."""
     p = tails.zipf(2, 1000)
     p3 = tails.zipf(3, 50)
-    cases = [Case({"p": law, "k": k, "pi": pi}, strict(numbers_like(tails.mix(law, tails.top_k(law, k), pi),
-                                                                     rtol=1e-9, atol=1e-15)))
+    cases = [Case({"p": law, "k": k, "pi": pi}, numbers_like(tails.mix(law, tails.top_k(law, k), pi),
+                                                                     rtol=1e-9, atol=1e-15))
              for law, k, pi in ((p, 10, 0.1), (p, 100, 0.0), (p, 100, 1.0), (p, 500, 0.37), (p3, 1, 0.5),
                                 (p3, 49, 0.02))]
-    return check_function("mixture", watch_inputs(student, ("p",)), cases,
+    return check_function("mixture", student, cases,
                           hint="build the top-k law (zero beyond k, renormalised), then mix it with p.")
 
 
@@ -311,7 +311,7 @@ def resume_point(student):
     measures 5.07-5.08 at k = 100), so a prediction :math:`\\kappa k^2/\\pi` with the measured κ is within 3% of
     every held-out case: the tolerance is 5%. κ = 6 (18% off), :math:`k^2/\\pi` or :math:`T_0/\\pi` fail.
     """
-    cases = [Case({"k": k, "pi": pi}, strict(real(_t_half(k, pi), rtol=0.05)))
+    cases = [Case({"k": k, "pi": pi}, real(_t_half(k, pi), rtol=0.05))
              for k, pi in ((50, 0.03), (200, 0.1), (30, 0.005), (1000, 0.5), (300, 0.9))]
     return check_function("resume_point", student, cases,
                           hint="T_half = kappa * k**2 / pi, with kappa the value of pi * T_half / k**2 you "
@@ -350,8 +350,8 @@ def prediction_error(student):
         labels = rng.integers(n_classes, size=n_keys)
         pred = np.where(rng.random(n_keys) < flip, (labels + 1) % n_classes, labels)
         cases.append(Case({"predictions": pred, "labels": labels, "p": p},
-                          strict(real(float(p @ (pred != labels)), rtol=1e-12, atol=1e-15))))
-    return check_function("prediction_error", watch_inputs(student, ("predictions", "labels", "p")), cases,
+                          real(float(p @ (pred != labels)), rtol=1e-12, atol=1e-15)))
+    return check_function("prediction_error", student, cases,
                           hint="(predictions != labels) is a boolean array; weight it by p and sum.")
 
 
@@ -361,10 +361,10 @@ def synthetic_law(student):
     rng = np.random.default_rng(1)
     p = tails.zipf(2, 300)
     p3 = tails.zipf(3, 40)
-    cases = [Case({"p": law, "seen": seen}, strict(numbers_like(tails.support_cut(law, seen), rtol=1e-10, atol=1e-15)))
+    cases = [Case({"p": law, "seen": seen}, numbers_like(tails.support_cut(law, seen), rtol=1e-10, atol=1e-15))
              for law, seen in ((p, rng.random(300) < 0.2), (p, np.arange(300) < 5), (p, np.ones(300, bool)),
                                (p3, rng.random(40) < 0.5), (p3, np.arange(40) == 39))]
-    return check_function("synthetic_law", watch_inputs(student, ("p", "seen")), cases,
+    return check_function("synthetic_law", student, cases,
                           hint="zero p outside seen (np.where), then divide by the sum.")
 
 
@@ -384,8 +384,8 @@ def resume_training_size(student):
         p = tails.zipf(beta, n_keys)
         seen = tails.generator_support(T0, p, seed=rng)
         expected = tails.resume_training_size(p, tails.support_cut(p, seen), pi)
-        cases.append(Case({"p": p, "seen": seen, "pi": pi}, strict(real(expected, rtol=0.02))))
-    return check_function("resume_training_size", watch_inputs(student, ("p", "seen")), cases, time_limit=20.0,
+        cases.append(Case({"p": p, "seen": seen, "pi": pi}, real(expected, rtol=0.02)))
+    return check_function("resume_training_size", student, cases, time_limit=20.0,
                           hint="the plateau is p[~seen].sum(); find the T at which memorizer_error(T, p, q) with "
                                "q = pi p + (1 - pi) synthetic_law(p, seen) equals half of it "
                                "(course.scaling.find_crossing).")
@@ -442,8 +442,8 @@ def triplet_plateau(student):
     cases = [(p2, 30, 500), (p2, 500, 30), (tails.zipf(1.5, 2000), 100, 100), (tails.zipf(3, 50), 80, 10),
              (p2, 10, 1000), (tails.zipf(2.5, 300), 1, 299)]
     cases = [Case({"p": law, "d": d, "k": k},
-                  strict(real(tails.tail_mass(law, min(d, k)), rtol=1e-9, atol=1e-15))) for law, d, k in cases]
-    return check_function("triplet_plateau", watch_inputs(student, ("p",)), cases,
+                  real(tails.tail_mass(law, min(d, k)), rtol=1e-9, atol=1e-15)) for law, d, k in cases]
+    return check_function("triplet_plateau", student, cases,
                           hint="with unlimited data the memory holds the most frequent items it can; which is "
                                "fewer, the d slots or the k items the data show? The floor is the mass beyond them.")
 
