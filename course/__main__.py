@@ -62,7 +62,7 @@ def _solution_paths(names):
 
 
 def _lab(args):
-    from . import grading
+    from . import lab
 
     allow = {}
     for item in args.allow or ():
@@ -70,10 +70,10 @@ def _lab(args):
         if not sep or not exercise or not dotted:
             raise ValueError(f"--allow takes EXERCISE=course.module.function, got {item!r}.")
         allow.setdefault(exercise, []).append(dotted)
-    layout = grading.make_lab(args.dir, _solution_paths(args.notebooks), assignment=args.assignment,
-                              kernel_python=args.kernel_python, graded=args.graded, seed=args.seed,
-                              own_implementation=args.own_implementation, allow=allow,
-                              replace_edited=args.replace_edited)
+    layout = lab.make_lab(args.dir, _solution_paths(args.notebooks), assignment=args.assignment,
+                          kernel_python=args.kernel_python, graded=args.graded, seed=args.seed,
+                          own_implementation=args.own_implementation, allow=allow,
+                          replace_edited=args.replace_edited)
     for path in layout.written:
         print(f"wrote {path}")
     for path in layout.unchanged:

@@ -43,7 +43,7 @@ LAYERS = {
     "course.arithmetic": "science",
     "course._torch": "torch", "course.nets": "torch", "course.memorizer_net": "torch",
     "course.curation_net": "torch", "course.lm_net": "torch", "course.arithmetic_net": "torch",
-    "course.__main__": "tools", "course.build": "tools", "course.grading": "tools", "course.reproduce": "tools",
+    "course.__main__": "tools", "course.build": "tools", "course.grading": "tools", "course.lab": "tools", "course.reproduce": "tools",
     "course.slides": "tools", "course.precheck": "tools", "course.graded": "tools",
 }
 _SUBPACKAGE_LAYERS = {"widgets": "widgets", "checks": "checks"}

@@ -180,3 +180,14 @@ def test_checkers_never_import_the_widgets(path):
         else:
             continue
         assert not any("widgets" in name for name in names), (path.name, names)
+
+
+def test_the_build_and_the_notebook_metadata_sit_below_the_checkers():
+    """``course.build`` and ``course.grading`` (notebook metadata) import no checker, no graded mode, no lab folder:
+    the checkers and graded mode build on them, never the other way round (CONTRIBUTING, "Layout of the package")."""
+    above = ("course.checks", "course.graded", "course.lab", "course.widgets")
+    code = ("import sys, course.build, course.grading; "
+            f"print(sorted(m for m in sys.modules if m.startswith({above!r})))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]", f"the build imports modules above it: {result.stdout.strip()}"

@@ -51,7 +51,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import grading
+from course import grading, lab
 
 from .conftest import ROOT
 
@@ -565,7 +565,7 @@ def test_a_class_on_a_real_jupyterhub_with_nbgraders_exchange(pieces, capsys):
         (machine.home(instructor) / ".jupyter" / "nbgrader_config.py").write_text(
             common + f'c.CourseDirectory.root = "{course_dir}"\n')
         seed = 20261130
-        grading.make_lab(course_dir, [NOTEBOOK], assignment=ASSIGNMENT, graded=True, seed=seed, kernel_python=python)
+        lab.make_lab(course_dir, [NOTEBOOK], assignment=ASSIGNMENT, graded=True, seed=seed, kernel_python=python)
         subprocess.run(["chown", "-R", f"{instructor}:{instructor}", str(machine.home(instructor))], check=True)
         for user in students:
             subprocess.run(["chown", "-R", f"{user}:{user}", str(machine.home(user) / ".jupyter")], check=True)
@@ -919,7 +919,7 @@ class TestOneUidForEverybody:
         env_dir = pieces["env"]
         course_dir = hub.volumes / instructor / "course"
         seed = 20261207
-        grading.make_lab(course_dir, [NOTEBOOK], assignment=ASSIGNMENT, graded=True, seed=seed,
+        lab.make_lab(course_dir, [NOTEBOOK], assignment=ASSIGNMENT, graded=True, seed=seed,
                          kernel_python=env_dir / "bin" / "python")
         (hub.volumes / instructor / ".jupyter").mkdir(exist_ok=True)
         (hub.volumes / instructor / ".jupyter" / "jupyter_server_config.py").write_text(FORMGRADER_SERVER_CONFIG)
@@ -1018,6 +1018,6 @@ class TestOneUidForEverybody:
         formgrader = hub.api("GET", f"/user/{instructor}/formgrader")
         assert formgrader.status_code == 200, formgrader.text[-2000:]
         assert formgrader.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
-        lab = hub.api("GET", f"/user/{first}/lab")
-        assert lab.status_code == 200 and "frame-ancestors 'none'" in lab.headers["Content-Security-Policy"]
+        lab_page = hub.api("GET", f"/user/{first}/lab")
+        assert lab_page.status_code == 200 and "frame-ancestors 'none'" in lab_page.headers["Content-Security-Policy"]
         print(f"\nngshare: {measured}, whole test {time.perf_counter() - started:.0f} s")

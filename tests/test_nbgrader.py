@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import course
-from course import build, graded, grading
+from course import build, graded, grading, lab
 from course.__main__ import _solution_paths
 from course.__main__ import main as course_main
 
@@ -53,7 +53,7 @@ def _notebook(*cells):
 
 def _strip_nbgrader(nb):
     """A notebook as plain data, without nbgrader's own metadata (checksums, grade ids, ...) and without the course
-    version a lab's source records (``grading._lab_notebook``)."""
+    version a lab's source records (``lab._lab_notebook``)."""
     data = json.loads(nbformat.writes(nb))
     data["metadata"].pop("nbgrader", None)
     data["metadata"].pop("course", None)
@@ -153,11 +153,11 @@ def test_grading_functions_reject_bad_input(tmp_path):
     with pytest.raises(ValueError, match="SOLUTION"):
         grading.replace_solution_regions("### END SOLUTION")
     with pytest.raises(ValueError, match="assignment must be a name"):
-        grading.make_lab(tmp_path, LAB_NOTEBOOKS, assignment="../x")
+        lab.make_lab(tmp_path, LAB_NOTEBOOKS, assignment="../x")
     with pytest.raises(ValueError, match="solutions must be existing .ipynb"):
-        grading.make_lab(tmp_path, [tmp_path / "missing.ipynb"])
+        lab.make_lab(tmp_path, [tmp_path / "missing.ipynb"])
     with pytest.raises(ValueError, match="kernel_python must be a Python"):
-        grading.make_lab(tmp_path, LAB_NOTEBOOKS, kernel_python=tmp_path / "no-python")
+        lab.make_lab(tmp_path, LAB_NOTEBOOKS, kernel_python=tmp_path / "no-python")
     with pytest.raises(TypeError, match="cell must be a cell"):
         grading.exercise_name("def f(): pass")
     with pytest.raises(TypeError, match="source must be a notebook"):
@@ -224,7 +224,7 @@ with Gradebook("sqlite:///gradebook.db") as gb:
 def test_real_nbgrader_grades_the_solution_full_and_the_stub_zero(tmp_path):
     venv = _nbgrader_venv()
     course_dir = tmp_path / "course"
-    sources = grading.make_lab(course_dir, LAB_NOTEBOOKS, assignment="lab", kernel_python=sys.executable).notebooks
+    sources = lab.make_lab(course_dir, LAB_NOTEBOOKS, assignment="lab", kernel_python=sys.executable).notebooks
     _nbgrader(venv, course_dir, "generate_assignment", "lab")
     released = {path.name: course_dir / "release" / "lab" / path.name for path in LAB_NOTEBOOKS}
 
@@ -260,27 +260,27 @@ def test_real_nbgrader_grades_the_solution_full_and_the_stub_zero(tmp_path):
 
 def test_lab_keeps_edited_files_and_writes_added_notebooks(tmp_path):
     one, two = LAB_NOTEBOOKS
-    first = grading.make_lab(tmp_path, [one])
+    first = lab.make_lab(tmp_path, [one])
     config, source = tmp_path / "nbgrader_config.py", first.notebooks[0]
     assert set(first.written) == {config, source} and not first.kept
-    again = grading.make_lab(tmp_path, [one])  # nothing changed: nothing rewritten
+    again = lab.make_lab(tmp_path, [one])  # nothing changed: nothing rewritten
     assert set(again.unchanged) == {config, source} and not again.written
     config.write_text(config.read_text() + "c.Execute.timeout = 900  # the instructor's\n")
     source.write_text(source.read_text().replace("model", "MODEL", 1))
     edited_config, edited_source = config.read_text(), source.read_text()
-    added = grading.make_lab(tmp_path, [one, two])  # the instructor adds a notebook
+    added = lab.make_lab(tmp_path, [one, two])  # the instructor adds a notebook
     assert set(added.kept) == {config, source}
     assert added.written == [tmp_path / "source" / "lab" / two.name]
     assert (config.read_text(), source.read_text()) == (edited_config, edited_source)
-    replaced = grading.make_lab(tmp_path, [one, two], replace_edited=True)
+    replaced = lab.make_lab(tmp_path, [one, two], replace_edited=True)
     assert set(replaced.set_aside) == {config, source}
     for original, aside in replaced.set_aside.items():
         assert aside.is_relative_to(tmp_path / "set-aside") and aside.read_text() in (edited_config, edited_source)
         assert original.read_text() not in (edited_config, edited_source)
     # A file `lab` did not write (no manifest entry) counts as the instructor's.
-    (tmp_path / grading.MANIFEST).unlink()
+    (tmp_path / lab.MANIFEST).unlink()
     config.write_text("c = get_config()  # hand-written\n")
-    assert grading.make_lab(tmp_path, [one]).kept == [config]
+    assert lab.make_lab(tmp_path, [one]).kept == [config]
 
 
 def test_lab_command_reports_kept_files(tmp_path, capsys):
@@ -316,7 +316,7 @@ def test_notebook_arguments_that_match_nothing_or_several_are_refused(name, caps
 
 
 def _graded_lab_source(tmp_path, **kwargs):
-    layout = grading.make_lab(tmp_path, [LAB_NOTEBOOKS[0]], graded=True, **kwargs)
+    layout = lab.make_lab(tmp_path, [LAB_NOTEBOOKS[0]], graded=True, **kwargs)
     return layout, nbformat.read(layout.notebooks[0], 4)
 
 
@@ -330,11 +330,11 @@ def test_graded_source_keeps_the_seed_in_the_hidden_tests_only(tmp_path):
     assert "987654321" not in released and "graded_test" not in released
     assert "check = graded_checks(check)" in released
     assert "Nothing to do in this cell" in released
-    assert grading.make_lab(tmp_path / "random", [LAB_NOTEBOOKS[0]], graded=True).seed is not None
+    assert lab.make_lab(tmp_path / "random", [LAB_NOTEBOOKS[0]], graded=True).seed is not None
     with pytest.raises(ValueError, match="own_implementation must be one of"):
-        grading.make_lab(tmp_path, [LAB_NOTEBOOKS[0]], graded=True, own_implementation="maybe")
+        lab.make_lab(tmp_path, [LAB_NOTEBOOKS[0]], graded=True, own_implementation="maybe")
     with pytest.raises(ValueError, match="seed must be an integer"):
-        grading.graded_source(source, seed=-1)
+        lab.graded_source(source, seed=-1)
 
 
 def test_learner_test_cell_says_there_is_nothing_to_do():
@@ -428,7 +428,7 @@ def test_real_nbgrader_graded_mode_uses_hidden_data_and_refuses_the_course_imple
     answers = _public_answers(public.fraction_lost)
     seed = next(seed for seed in range(1, 100) if _public_answers(public.fraction_lost, seed) != answers)
     course_dir = tmp_path / "course"
-    layout = grading.make_lab(course_dir, [notebook], assignment="graded", kernel_python=sys.executable,
+    layout = lab.make_lab(course_dir, [notebook], assignment="graded", kernel_python=sys.executable,
                               graded=True, seed=seed)
     _nbgrader(venv, course_dir, "generate_assignment", "graded")
     released = course_dir / "release" / "graded" / notebook.name
@@ -488,7 +488,7 @@ def _answer_key(name):
         for cell in nb.cells:
             if (exercise := grading.exercise_name(cell)) and exercise[0] == name:
                 namespace = {"np": np}
-                for module, alias in grading._course_aliases(nb).items():
+                for module, alias in lab._course_aliases(nb).items():
                     parent, _, attribute = alias.rpartition(".")
                     try:
                         namespace[module] = getattr(importlib.import_module(parent), attribute)
@@ -496,7 +496,7 @@ def _answer_key(name):
                         namespace[module] = importlib.import_module(alias)
                 body = "\n".join(cell.source.strip().splitlines()[:-1])
                 exec(compile(body, f"<answer key {name}>", "exec"), namespace)  # noqa: S102
-                allowed = grading._answer_key_calls(cell, grading._course_aliases(nb))
+                allowed = lab._answer_key_calls(cell, lab._course_aliases(nb))
                 return namespace[exercise[1]], namespace["check"], allowed
     raise AssertionError(f"no exercise {name} in solutions/")
 
@@ -705,7 +705,7 @@ def test_real_nbgrader_graded_lab_cannot_be_gamed_and_its_feedback_keeps_the_sec
 
     seed = 8675309421
     course_dir = tmp_path / "course"
-    grading.make_lab(course_dir, notebooks, assignment="graded", kernel_python=sys.executable, graded=True, seed=seed)
+    lab.make_lab(course_dir, notebooks, assignment="graded", kernel_python=sys.executable, graded=True, seed=seed)
     _nbgrader(venv, course_dir, "generate_assignment", "graded")
     students = {}
     for path in notebooks:
@@ -831,7 +831,7 @@ def test_graded_results_are_read_as_plain_data_only(tmp_path):
 def test_lab_folder_is_private_and_its_notebooks_point_at_the_learner_version(tmp_path):
     import course
 
-    layout = grading.make_lab(tmp_path / "new", LAB_NOTEBOOKS[:1], graded=True, seed=5)
+    layout = lab.make_lab(tmp_path / "new", LAB_NOTEBOOKS[:1], graded=True, seed=5)
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
     source = nbformat.read(layout.notebooks[0], 4)
     badge = next(cell.source for cell in source.cells if cell.get("id") == build.BADGE_ID)
@@ -843,7 +843,7 @@ def test_lab_folder_is_private_and_its_notebooks_point_at_the_learner_version(tm
     existing = tmp_path / "mine"
     existing.mkdir(mode=0o750)
     existing.chmod(0o750)
-    grading.make_lab(existing, LAB_NOTEBOOKS[:1])
+    lab.make_lab(existing, LAB_NOTEBOOKS[:1])
     assert existing.stat().st_mode & 0o777 == 0o750  # an instructor's own folder keeps its mode
 
 
@@ -906,7 +906,7 @@ def test_lab_feedback_figures_carry_the_text_their_cell_printed(tmp_path):
     """nbconvert's HTML gives figures no alternative text (and warns once per figure); the lab's configuration
     gives each the line its cell printed."""
     venv = _nbgrader_venv()
-    grading.make_lab(tmp_path, LAB_NOTEBOOKS[:1])
+    lab.make_lab(tmp_path, LAB_NOTEBOOKS[:1])
     result = subprocess.run([str(venv / "bin" / "python"), "-c", _ALT_TEXT, str(tmp_path / "nbgrader_config.py")],
                             capture_output=True, text=True, timeout=300, check=True)
     assert result.stdout.strip() == "True", result.stdout + result.stderr
