@@ -44,7 +44,7 @@ OK_IF_NONE = rc=$$?; [ $$rc = 0 ] || [ $$rc = 5 ] || exit $$rc
 
 test: setup-test browser
 	$(PY) -m course build --check $(if $(CI),--strict)
-	$(PY) -m pytest -n 2 --dist loadgroup tests; $(OK_IF_NONE)
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=40 tests; $(OK_IF_NONE)
 	$(MAKE) --no-print-directory test-matrix
 	$(MAKE) --no-print-directory test-notorch
 
