@@ -136,3 +136,17 @@ def test_the_guide_names_this_version():
     for version in re.findall(r"model_collapse_course-(\d+\.\d+\.\d+)-py3", DOC):
         assert version == course.__version__
     assert f"The course version is [{course.__version__}]" in DOC
+
+
+def instructor_menus_recipe():
+    """The guide's page_config.json that hides nbgrader's instructor menus, and its command that shows them again."""
+    page_config = next(block for block in _blocks("json") if "@jupyter/nbgrader:formgrader" in block)
+    enable = next(block for block in _blocks("bash") if "labextension enable --level=user" in block)
+    return page_config, enable
+
+
+def test_the_values_file_mounts_the_guides_instructor_menus_file():
+    page_config, _ = instructor_menus_recipe()
+    menus = _values()["singleuser"]["extraFiles"]["nbgrader-instructor-menus"]
+    assert menus["mountPath"] == "/etc/jupyter/labconfig/page_config.json"
+    assert menus["stringData"] == page_config

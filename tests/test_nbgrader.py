@@ -208,6 +208,63 @@ def _nbgrader(venv, course_dir, *args):
     return result
 
 
+# What JupyterLab's page tells the browser is disabled, with the machine-wide configuration folder (/etc/jupyter on
+# a hub) at argv[1] and the environment's own (sys.prefix/etc/jupyter) at argv[2]; the user's home is $HOME.
+_DISABLED_MENUS = """
+import json, sys
+import jupyter_core.paths as paths
+paths.SYSTEM_CONFIG_PATH[:] = [sys.argv[1]]
+paths.ENV_CONFIG_PATH[:] = [sys.argv[2]]
+from jupyterlab_server.config import get_page_config
+disabled = get_page_config(paths.jupyter_path("labextensions"))["disabledExtensions"]
+print(json.dumps(sorted(name for name in disabled if "nbgrader" in name)))
+"""
+_LABEXTENSION = """
+import sys
+import jupyter_core.paths as paths
+paths.SYSTEM_CONFIG_PATH[:] = [{machine!r}]
+paths.ENV_CONFIG_PATH[:] = [{environment!r}]
+from jupyterlab.labextensions import main
+sys.argv = ["jupyter-labextension", *sys.argv[1:]]
+main()
+"""
+
+
+def test_the_guides_recipe_hides_nbgraders_instructor_menus_from_students_and_not_from_the_instructor(tmp_path):
+    """docs/instructors.md ("nbgrader's instructor menus"), run in nbgrader's own environment."""
+    from .test_hub_docs import instructor_menus_recipe
+
+    venv = _nbgrader_venv()
+    page_config, enable = instructor_menus_recipe()
+    machine, environment = tmp_path / "etc-jupyter", tmp_path / "env-etc-jupyter"
+    for folder in (machine, environment):
+        (folder / "labconfig").mkdir(parents=True)
+    (machine / "labconfig" / "page_config.json").write_text(page_config)
+    menus = json.loads(page_config)["disabledExtensions"]
+    base = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
+    base["PATH"] = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
+
+    def disabled(home):
+        result = subprocess.run([str(venv / "bin" / "python"), "-c", _DISABLED_MENUS, str(machine), str(environment)],
+                                env={**base, "HOME": str(home)}, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return json.loads(result.stdout)
+
+    student, instructor = tmp_path / "student", tmp_path / "instructor"
+    student.mkdir(), instructor.mkdir()
+    # The guide's command as it is, with `jupyter labextension` run by the same code with the test's folders.
+    shim = ('jupyter() { [ "$1" = labextension ] || return 1; shift; python -c "$LABEXTENSION" "$@"; }\n'
+            + enable)
+    result = subprocess.run(["bash", "-c", shim], env={**base, "HOME": str(instructor), "LABEXTENSION": _LABEXTENSION.format(machine=str(machine), environment=str(environment))},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert disabled(student) == sorted(menus)
+    assert disabled(instructor) == []
+    # The same switch-off in the environment's folder would win over the instructor's home (why /etc/jupyter).
+    (machine / "labconfig" / "page_config.json").rename(environment / "labconfig" / "page_config.json")
+    assert disabled(instructor) == sorted(menus)
+
+
 _GRADES = """
 import contextlib
 import copy
