@@ -250,15 +250,85 @@ def test_every_dashboard_control_works_from_the_keyboard(lab, page, path, app):
     if app == "notebook" and importlib.util.find_spec("notebook") is None:
         pytest.skip("Notebook 7 is not installed (pip install -r requirements-test.txt)")
     url, _ = lab
-    with screenshot_on_failure(page, f"keyboard-{app}-{path.stem}"):
-        _open_and_run_all(page, url, path.name, app)
-        assert_no_error_output(page, path.name)
-        dashboards = page.locator(".widget-vbox:has(> .course-state)")
-        assert dashboards.count() > 0, f"{path.name}: no dashboard rendered in {app}"
-        problems = []
-        for i in range(dashboards.count()):
-            problems += check_dashboard(page, dashboards.nth(i), f"{path.name} ({app}), dashboard {i + 1}")
-        problems += axe_problems(page, f"{path.name} ({app})")
-        problems += shortcut_problem(page, f"{path.name} ({app})")
-        assert_no_error_output(page, path.name)
+
+    def run(page):
+        with screenshot_on_failure(page, f"keyboard-{app}-{path.stem}"):
+            _open_and_run_all(page, url, path.name, app)
+            assert_no_error_output(page, path.name)
+            dashboards = page.locator(".widget-vbox:has(> .course-state)")
+            assert dashboards.count() > 0, f"{path.name}: no dashboard rendered in {app}"
+            problems = []
+            for i in range(dashboards.count()):
+                problems += check_dashboard(page, dashboards.nth(i), f"{path.name} ({app}), dashboard {i + 1}")
+            problems += axe_problems(page, f"{path.name} ({app})")
+            problems += shortcut_problem(page, f"{path.name} ({app})")
+            assert_no_error_output(page, path.name)
+        return problems
+
+    problems = once_more_if_chromium_crashes(page, run)
     assert not problems, "\n".join(problems)
+
+
+def once_more_if_chromium_crashes(page, run):
+    """``run(page)``, and once more in a fresh page if Chromium's renderer crashed (Playwright: "Target crashed").
+
+    A renderer crash is Chromium's, not the course's: it came once in about 300 runs of these tests on a loaded
+    2-core machine (notebook 10 in JupyterLab, after every check had passed). Any other error, and a second crash,
+    fail the test as before.
+    """
+    from playwright.sync_api import Error
+
+    try:
+        return run(page)
+    except Error as error:
+        if "Target crashed" not in str(error):
+            raise
+        warnings.warn(f"Chromium's renderer crashed ({error}); the test runs once more in a fresh page", stacklevel=2)
+    fresh = page.context.new_page()
+    try:
+        return run(fresh)
+    finally:
+        fresh.close()
+
+
+def test_only_a_chromium_crash_is_run_once_more():
+    from playwright.sync_api import Error
+
+    class Page:
+        closed = False
+
+        def __init__(self, context):
+            self.context = context
+
+        def close(self):
+            self.closed = True
+
+    class Context:
+        def new_page(self):
+            self.fresh = Page(self)
+            return self.fresh
+
+    def crashing_first(outcomes):
+        seen = []
+
+        def run(page):
+            seen.append(page)
+            outcome = outcomes[len(seen) - 1]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+
+        return run, seen
+
+    context = Context()
+    run, seen = crashing_first([Error("Locator.element_handle: Target crashed"), ["a problem"]])
+    with pytest.warns(UserWarning, match="renderer crashed"):
+        assert once_more_if_chromium_crashes(Page(context), run) == ["a problem"]
+    assert seen[1] is context.fresh and context.fresh.closed
+    run, _ = crashing_first([Error("Target crashed"), Error("Target crashed")])
+    with pytest.warns(UserWarning), pytest.raises(Error, match="Target crashed"):
+        once_more_if_chromium_crashes(Page(context), run)
+    run, seen = crashing_first([Error("Timeout 30000ms exceeded"), []])
+    with pytest.raises(Error, match="Timeout"):
+        once_more_if_chromium_crashes(Page(context), run)
+    assert len(seen) == 1
