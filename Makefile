@@ -65,6 +65,7 @@ test-matrix: setup-test
 # torch parts skipped: the declarations (course/_tags.py), every checker, every dashboard and key figure.
 NOTORCH := test-artifacts/venv-notorch
 NOTORCH_TESTS := tests/test_core.py tests/test_checks.py tests/test_reproduce.py tests/test_lm.py tests/test_arithmetic.py \
+  tests/test_checks_lm.py tests/test_checks_tails.py \
   tests/test_checks_curation.py
 
 test-notorch: setup-test

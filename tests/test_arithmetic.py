@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from course import arithmetic as ar
-from course.checks import arithmetic as check
 
 # ------------------------------------------------------------------------------------------------ numpy science
 
@@ -72,64 +71,6 @@ def test_bad_input():
 
 
 # ------------------------------------------------------------------------------------------------ checkers
-def _law(n_max):
-    a, b = np.meshgrid(np.arange(1, n_max + 1), np.arange(1, n_max + 1))
-    return np.bincount(np.gcd(a, b).ravel(), minlength=n_max + 1)[1:] / n_max**2
-
-
-WRONG_LAWS = {
-    "the Zipf limit": lambda n_max: 6 / (np.pi**2 * np.arange(1, n_max + 1) ** 2),
-    "answer 0 included": lambda n_max: np.bincount(np.gcd(*np.meshgrid(np.arange(1, n_max + 1),
-                                                                       np.arange(1, n_max + 1))).ravel()) / n_max**2,
-    "counts": lambda n_max: _law(n_max) * n_max**2,
-    "pairs with a < b only": lambda n_max: np.bincount(
-        [np.gcd(a, b) for a in range(1, n_max + 1) for b in range(a + 1, n_max + 1)], minlength=n_max + 1)[1:]
-        / max(1, n_max * (n_max - 1) // 2),
-    "operands 0..N-1": lambda n_max: np.bincount(np.gcd(*np.meshgrid(np.arange(n_max), np.arange(n_max))).ravel(),
-                                                 minlength=n_max + 1)[1:n_max + 1] / n_max**2,
-    "None": lambda n_max: None,
-    "text": lambda n_max: "0.6",
-}
-
-WRONG_DIVIDES = {
-    "the exact check": lambda a, b, answer: np.gcd(a, b) == answer,
-    "divides one of them": lambda a, b, answer: (a % answer == 0) | (b % answer == 0),
-    "divides a only": lambda a, b, answer: a % answer == 0,
-    "answer at most the gcd": lambda a, b, answer: answer <= np.gcd(a, b),
-    "everything": lambda a, b, answer: np.ones(len(a), bool),
-    "changes its input": lambda a, b, answer: (a.__setitem__(0, 1), (a % answer == 0) & (b % answer == 0))[1],
-    "None": lambda a, b, answer: None,
-}
-
-
-def test_checkers_accept_the_solutions():
-    assert check.answer_law(_law)
-    assert check.answer_law(ar.answer_law)
-    assert check.divides_both(lambda a, b, answer: (a % answer == 0) & (b % answer == 0))
-    assert check.divides_both(ar.divides_both)
-
-
-@pytest.mark.parametrize("name", sorted(WRONG_LAWS))
-def test_answer_law_checker_refuses_wrong_answers(name):
-    feedback = check.answer_law(WRONG_LAWS[name])
-    assert not feedback, name
-
-
-@pytest.mark.parametrize("name", sorted(WRONG_DIVIDES))
-def test_divides_both_checker_refuses_wrong_answers(name):
-    feedback = check.divides_both(WRONG_DIVIDES[name])
-    assert not feedback, name
-
-
-def test_checkers_report_not_attempted():
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    for checker in (check.answer_law, check.divides_both):
-        feedback = checker(stub)
-        assert not feedback and "✏️" in feedback.message
-
-
 # ------------------------------------------------------------------------------------------------ widgets
 def test_answer_law_figure_and_dashboard():
     import matplotlib.pyplot as plt

@@ -1,6 +1,6 @@
 """Tests of course.arithmetic_net (PyTorch, notebook 11): the network pieces, the cached runs and their claims.
 
-The numpy science and the checkers are tested in tests/test_arithmetic.py. The network's claims are tested on seeds 0
+The numpy science is tested in tests/test_arithmetic.py, the checkers in tests/test_checks_arithmetic.py. The network's claims are tested on seeds 0
 and 1 (one quick run each, about 12 s of CPU). Float results differ between CPUs (torch picks AVX2 or plain kernels),
 so every margin below comes from the spread measured over seeds 0-9 with PyTorch's AVX2 kernels (this machine's best;
 it has no AVX-512) and seeds 0-3 with ``ATEN_CPU_CAPABILITY=default``; the measured range is quoted at each assertion,

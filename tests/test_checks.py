@@ -299,24 +299,6 @@ def test_a_verdict_has_a_real_length_bound_whatever_the_learner_returns():
     assert len(core.check_function("f", lambda: 1.0, [core.Case({}, 2.0)]).message) < 100
 
 
-def test_good_answers_in_another_container_pass():
-    """Answers the issue lists as rejected although right: a reading as a 0-d array, a pair as an array."""
-    from course import recursive
-    from course.checks import recursive as check
-
-    harmonic = 1 / np.arange(1, 21)
-    exact = float(recursive.expected_survivors(harmonic / harmonic.sum(), 50, 50)[-1])
-    assert check.survivors_after_50(lambda: exact)
-    assert check.survivors_after_50(lambda: np.array(exact))
-    assert not check.survivors_after_50(lambda: np.array([exact]))  # an array of one entry is still not a number
-
-    def as_array(mu, var, n_samples, rng):
-        x = rng.normal(mu, np.sqrt(var), n_samples)
-        return np.array([x.mean(), x.var(ddof=1)])
-
-    assert check.one_generation(as_array)
-
-
 # --- exercise declarations (course.checks.core.exercise) ------------------------------------------------------
 
 from course.checks.core import SEEDED, Exercise, exercise, exercises  # noqa: E402
@@ -350,7 +332,7 @@ def test_every_exercise_of_the_notebooks_is_declared_once_and_completely():
     assert not incomplete, f"declarations lacking parts: {incomplete}"
     for name, is_reading in notebooks.items():
         assert DECLARED[name].is_reading == is_reading, (
-            f"{name}: a reading (def {name}():) must declare reading, control and dashboard; a function must not")
+            f"{name}: a reading (def {name}():) must declare reading, control, dashboard and reference; a function must not")
         assert getattr(importlib.import_module(f"course.checks.{DECLARED[name].topic}"), name) is DECLARED[name].checker
 
 
@@ -404,9 +386,13 @@ def _complete(**changes):
     ({"hint": None}, "a hint"),
     ({"hidden": None}, "hidden cases"),
     ({"hidden": "seeded cases"}, "hidden cases"),
-    ({"hidden": None, "control": "tail_cut.k", "dashboard": "tails.tail_cut_dashboard"}, "a reading function"),
-    ({"hidden": None, "reading": "tails.tail_mass", "dashboard": "tails.tail_cut_dashboard"}, "a control"),
-    ({"hidden": None, "reading": "tails.tail_mass", "control": "tail_cut.k"}, "a dashboard"),
+    ({"hidden": None, "control": "tail_cut.k", "dashboard": "tails.tail_cut_dashboard", "reference": print},
+     "a reading function"),
+    ({"hidden": None, "reading": "tails.tail_mass", "dashboard": "tails.tail_cut_dashboard", "reference": print},
+     "a control"),
+    ({"hidden": None, "reading": "tails.tail_mass", "control": "tail_cut.k", "reference": print}, "a dashboard"),
+    ({"hidden": None, "reading": "tails.tail_mass", "control": "tail_cut.k", "dashboard": "tails.tail_cut_dashboard"},
+     "a reference"),
 ])
 def test_a_declaration_lacking_a_part_names_what_is_missing(changes, named):
     assert _complete().missing() == []
@@ -467,3 +453,16 @@ def test_most_function_exercises_take_an_input_that_could_be_changed():
         DECLARED[name].checker(recording)
         taking_arrays += any(isinstance(value, (np.ndarray, list)) for value in seen)
     assert taking_arrays >= 20, taking_arrays
+
+
+# --- every exercise's corpus (tests/corpus.py's format, in tests/test_checks_<topic>.py) -----------------------
+
+@pytest.mark.parametrize("topic", sorted({declared.topic for declared in DECLARED.values()}))
+def test_every_declared_exercise_has_its_own_right_and_wrong_answers(topic):
+    """Each topic's test file holds a corpus for exactly the exercises its checks module declares, and each corpus
+    has at least one legitimate variant and one wrong answer of its own (besides tests/corpus.py's shared ones)."""
+    module = importlib.import_module(f"tests.test_checks_{topic}")
+    declared = sorted(name for name, one in DECLARED.items() if one.topic == topic)
+    assert sorted(module.CORPUS) == declared, f"tests/test_checks_{topic}.py's CORPUS vs course/checks/{topic}.py"
+    thin = {name: variants for name, variants in module.CORPUS.items() if not (variants.right and variants.wrong)}
+    assert not thin, f"exercises without a right or a wrong answer of their own: {sorted(thin)}"

@@ -13,6 +13,9 @@ from course import regression as reg
 from course.checks import regression as check
 from course.widgets import regression as dashboards
 
+from . import corpus
+from .corpus import From, Variants
+
 # ---------------------------------------------------------------- fake_chain
 
 
@@ -83,7 +86,6 @@ WRONG_CHAINS = {
     "global random state": _chain(use_global=True),
     "returns w0 repeated": lambda w0, n, T0, sigma0, rng: np.tile(w0, (n + 1, 1)),
     "returns a string": lambda w0, n, T0, sigma0, rng: "w0",
-    "returns None": lambda w0, n, T0, sigma0, rng: None,
     "raises": lambda w0, n, T0, sigma0, rng: 1 / 0,
     "not a function": 42,
 }
@@ -113,7 +115,6 @@ WRONG_THEORIES = {
     "only the notebook's parameters": lambda n, d, T, T0, sigma, sigma0: 50 / 149 * (1 + n),
     "returns a string": lambda n, d, T, T0, sigma, sigma0: str(theory(n, d, T, T0, sigma, sigma0)),
     "returns a tuple": lambda n, d, T, T0, sigma, sigma0: (theory(n, d, T, T0, sigma, sigma0),),
-    "returns None": lambda n, d, T, T0, sigma, sigma0: None,
     "a constant": lambda n, d, T, T0, sigma, sigma0: 1.0,
 }
 
@@ -191,7 +192,6 @@ WRONG_RETENTIONS = {
     "the error itself": lambda errors: float(errors[1]),
     "mutates its input": retention_mutating,
     "returns a string": lambda errors: str(retention_polyfit(errors)),
-    "returns None": lambda errors: None,
 }
 
 
@@ -246,55 +246,50 @@ RIGHT_RULES = {
 
 # ---------------------------------------------------------------- every exercise's corpus
 
-CORPUS = {  # exercise: (checker, legitimate variants that must pass, wrong answers that must fail)
-    "fake_chain": (check.fake_chain, RIGHT_CHAINS, WRONG_CHAINS),
-    "chain_theory": (check.chain_theory, RIGHT_THEORIES, WRONG_THEORIES),
-    "best_lambda": (check.best_lambda, RIGHT_LAMBDAS, WRONG_LAMBDAS),
-    "retention_factor": (check.retention_factor, RIGHT_RETENTIONS, WRONG_RETENTIONS),
-    "clean_exponent": (check.clean_exponent, RIGHT_EXPONENTS, WRONG_EXPONENTS),
-    "lambda_with_synthetic_data": (check.lambda_with_synthetic_data, RIGHT_RULES, WRONG_RULES),
+STEP_T0 = reg.CONTROLS["chain.T0"].step
+
+CORPUS = {
+    "fake_chain": Variants(right=RIGHT_CHAINS, wrong=WRONG_CHAINS),
+    "chain_theory": Variants(right=RIGHT_THEORIES, wrong=WRONG_THEORIES),
+    "best_lambda": Variants(right=RIGHT_LAMBDAS, wrong=WRONG_LAMBDAS),
+    "retention_factor": Variants(right=RIGHT_RETENTIONS, wrong=WRONG_RETENTIONS),
+    "clean_exponent": Variants(right=RIGHT_EXPONENTS, wrong=WRONG_EXPONENTS),
+    "lambda_with_synthetic_data": Variants(right=RIGHT_RULES, wrong=WRONG_RULES),
+    # Readings: the exact value and its containers are accepted for every reading (tests/corpus.py).
+    "real_data_for_generator": Variants(
+        right={"as an int": From(int)},
+        wrong={"one slider step below (costs more than 0.1)": From(lambda exact: exact - STEP_T0),
+               "one slider step above (not the smallest)": From(lambda exact: exact + STEP_T0),
+               "two steps above": From(lambda exact: exact + 2 * STEP_T0),
+               "between two slider values": From(lambda exact: exact + 1), "far below": 150}),
+    "best_sample_size": Variants(
+        right={"the exact optimum, rounded": round(check.fixed_schedule_best_T_reference()[0]),
+               "read off the curve (within 5%)": 3000},
+        wrong={"the reading at n = 2": check.fixed_schedule_best_T_reference(2)[1],
+               "the reading at n = 4": check.fixed_schedule_best_T_reference(4)[1],
+               "the largest T": 1e6, "5000": 5000}),
 }
-RIGHT_CASES = [(exercise, name) for exercise, (_, right, _) in CORPUS.items() for name in right]
-WRONG_CASES = [(exercise, name) for exercise, (_, _, wrong) in CORPUS.items() for name in wrong]
 
 
-@pytest.mark.parametrize("exercise, name", RIGHT_CASES, ids=[f"{e}-{n}" for e, n in RIGHT_CASES])
-def test_checker_accepts_legitimate_variants(exercise, name):
-    checker, right, _ = CORPUS[exercise]
-    verdict = checker(right[name])
-    assert verdict, verdict.message
-
-
-@pytest.mark.parametrize("exercise, name", WRONG_CASES, ids=[f"{e}-{n}" for e, n in WRONG_CASES])
-def test_checker_rejects_wrong_answers(exercise, name):
-    checker, _, wrong = CORPUS[exercise]
-    verdict = checker(wrong[name])
-    assert verdict.status == "incorrect", verdict.message
+@pytest.mark.parametrize("exercise, answer, verdict", corpus.cases(CORPUS))
+def test_corpus(exercise, answer, verdict):
+    corpus.judge(exercise, answer, verdict)
 
 
 # ---------------------------------------------------------------- widget exercises
 
 
-def test_real_data_for_generator_is_exact_and_says_why():
-    assert check.real_data_for_generator(lambda: 222)
-    assert check.real_data_for_generator(222.0)
-    for wrong in (220, 224, 226, 218, 150, 223, "222", None, lambda: print(222)):
-        assert check.real_data_for_generator(wrong).status != "correct", wrong
+def test_real_data_for_generator_says_why_an_answer_is_wrong():
     assert "not below 0.1" in check.real_data_for_generator(220).message
     assert "smallest" in check.real_data_for_generator(224).message
     assert "not a value of the T0 slider" in check.real_data_for_generator(223).message
 
 
-def test_best_sample_size_right_close_and_wrong():
+def test_best_sample_size_tells_a_close_reading_the_exact_one():
     exact, reading = check.fixed_schedule_best_T_reference()
     assert check.best_sample_size(reading).message.endswith("is right.")
-    assert check.best_sample_size(round(exact))
     close = check.best_sample_size(3000)  # read off the curve
     assert close and "close enough; the exact reading is 2880" in close.message
-    for n in (2, 4):  # the neighbouring slider values' readings
-        assert not check.best_sample_size(check.fixed_schedule_best_T_reference(n)[1])
-    for wrong in (1e6, 5000, "2880", None):
-        assert not check.best_sample_size(wrong)
 
 
 def _state_number(state, prefix, after=""):

@@ -223,16 +223,13 @@ def test_cached_experiment_is_read_only(experiment):
     assert lm_net.run_experiment("quick", seed=0) is experiment
 
 
-def test_widget_reading_is_on_the_grid_and_its_neighbours_fail(experiment):
+def test_widget_reading_is_on_the_grid_and_every_larger_top_p_fails(experiment):
     answer = check.half_tail_top_p_reference()
     grid = lm_net.CONTROLS["top_p"].options
-    assert answer in grid and answer != lm_net.CONTROLS["top_p"].default
-    assert check.half_tail_top_p(lambda: answer)
+    assert answer in grid and answer != lm_net.CONTROLS["top_p"].default  # (its corpus: tests/test_checks_lm.py)
     kept = {tp: experiment.series("tail", "replace", tp) for tp in grid}
     assert kept[answer][3] <= 0.5 * kept[answer][0]  # the criterion the state line shows holds ...
     i = grid.index(answer)
-    for neighbour in grid[max(0, i - 1):i] + grid[i + 1:i + 2]:
-        assert not check.half_tail_top_p(lambda n=neighbour: n)
     for larger in grid[i + 1:]:
         assert kept[larger][3] > 0.5 * kept[larger][0]  # ... and fails for every larger top-p
     state = dashboards.lm_dashboard(experiment).update(workflow="replace", top_p=answer, temperature=1.0)

@@ -4,6 +4,8 @@ Tolerances are 4 standard errors of the Monte Carlo mean (a false alarm about on
 with the standard error computed exactly where the theory gives the variance, else from the sample.
 """
 
+import time
+
 import numpy as np
 import pytest
 from scipy.special import polygamma
@@ -166,3 +168,31 @@ BAD_INPUTS = [
 def test_bad_arguments_raise_clear_errors(function, kwargs, error, match):
     with pytest.raises(error, match=match):
         function(**kwargs)
+
+
+# --- bad input: a clear error naming the argument, fast, before any large allocation ---------------------------
+
+P20 = rec.harmonic_p(20)
+
+BAD_FAST = [
+    (lambda: rec.gaussian_chain(10**6, 20, n_chains=10**4), ValueError, "n_chains"),
+    (lambda: rec.gaussian_variance_mean(np.inf, 20), ValueError, "n"),
+    (lambda: rec.gaussian_std_mean(10**12, 20), ValueError, "n"),
+    (lambda: rec.gaussian_mean_square(2.5, 20), TypeError, "n"),
+    (lambda: rec.categorical_chain(P20, 50, 10**6, n_chains=100), ValueError, "n_chains"),
+    (lambda: rec.category_survival_probability(P20, 2000, 10**5), ValueError, "n_generations"),
+    (lambda: rec.regression_workflow("replace", 50, 10**6, 10, n_runs=100), ValueError, "n_runs"),
+    (lambda: rec.workflow_error_theory("replace", 5, 20, 10**9), ValueError, "n_iterations"),
+    (lambda: rec.harmonic_p(10**9), ValueError, "n_categories"),
+    (lambda: rec.harmonic_p(2.0), TypeError, "n_categories"),
+    (lambda: rec.surviving_categories("abc"), TypeError, "probs"),
+    (lambda: rec.tail_mass_kept([0.5, np.nan], 1), ValueError, "probs"),
+]
+
+
+@pytest.mark.parametrize("call, error, name", BAD_FAST, ids=[str(i) for i in range(len(BAD_FAST))])
+def test_bad_input_is_refused_fast_with_the_argument_named(call, error, name):
+    start = time.perf_counter()
+    with pytest.raises(error, match=name):
+        call()
+    assert time.perf_counter() - start < 5  # generous: a shared 2-core machine; a real hang takes minutes

@@ -5,6 +5,8 @@ tolerances are 4 standard errors of a mean (a false alarm about once in 16 000 r
 error estimated from the sample, unless a comment says otherwise.
 """
 
+import time
+
 import numpy as np
 import pytest
 from scipy.special import zeta
@@ -717,16 +719,34 @@ def test_unlearning_functions_validate(call, name, error):
         call()
 
 
-def test_triplet_plateau_checker_accepts_the_floor_and_rejects_one_term():
-    from course.checks import tails as check
+# --- bad input: a clear error naming the argument, fast, before any large allocation ---------------------------
 
-    assert check.triplet_plateau(lambda p, d, k: p[min(d, k):].sum())
-    assert check.triplet_plateau(lambda p, d, k: tl.tail_mass(p, min(d, k, len(p))))
-    for wrong in (lambda p, d, k: p[d:].sum(), lambda p, d, k: p[k:].sum(), lambda p, d, k: p[max(d, k):].sum(),
-                  lambda p, d, k: p[d:].sum() + p[k:].sum()):
-        assert not check.triplet_plateau(wrong)
-    # The checker's answer is the theory's large-T limit (the claim the exercise teaches).
-    p = tl.zipf(2.0, 1000)
-    for d, k in ((30, 500), (500, 30)):
-        floor = tl.capacity_memorizer_error(1e10, p, d, tl.top_k(p, k))
-        assert floor == pytest.approx(p[min(d, k):].sum(), rel=1e-3)
+ZIPF = tl.zipf(2.0, 1000)
+
+BAD_FAST = [
+    (lambda: tl.sampled_memorizer_curve([1e12], ZIPF), ValueError, "T_values"),
+    (lambda: tl.sampled_memorizer_curve([np.inf], ZIPF), ValueError, "T_values"),
+    (lambda: tl.memorizer_error(np.inf, ZIPF), ValueError, "T"),
+    (lambda: tl.memorizer_error(np.ones(3 * 10**6), ZIPF), ValueError, "T"),
+    (lambda: tl.memorizer_error("10", ZIPF), TypeError, "T"),
+    (lambda: tl.zipf(2.0, 10**12), ValueError, "n_items"),
+    (lambda: tl.zipf(np.inf, 10), ValueError, "beta"),
+    (lambda: tl.generations(10**9, ZIPF, "top_p", rho=0.9), ValueError, "n_generations"),
+    (lambda: tl.generations(10, ZIPF, "resampling", T0=100, n_runs=10**6), ValueError, "n_runs"),
+    (lambda: tl.generations(10, ZIPF, "fresh_inputs", T0=np.inf), TypeError, "T0"),
+    (lambda: tl.generator_support(10**18, ZIPF), ValueError, "T0"),
+    (lambda: tl.fresh_inputs_ratio(10**13, 2.0), ValueError, "n"),
+    (lambda: tl.resume_training_size(ZIPF, ZIPF, 0.1), ValueError, "synthetic"),
+    (lambda: tl.resume_training_size(ZIPF, tl.top_k(ZIPF, 10), 0.0), ValueError, "pi"),
+    (lambda: tl.resume_training_size(ZIPF, tl.top_k(ZIPF, 10), "0.1"), TypeError, "pi"),
+    (lambda: tl.memorizer_theory(ZIPF, np.arange(1000) < 5, 10, 0.1, n_classes=1), ValueError, "n_classes"),
+    (lambda: tl.clean_fitted_slope(2.0, t_max=np.inf), ValueError, "t_max"),
+]
+
+
+@pytest.mark.parametrize("call, error, name", BAD_FAST, ids=[str(i) for i in range(len(BAD_FAST))])
+def test_bad_input_is_refused_fast_with_the_argument_named(call, error, name):
+    start = time.perf_counter()
+    with pytest.raises(error, match=name):
+        call()
+    assert time.perf_counter() - start < 5  # generous: a shared 2-core machine; a real hang takes minutes

@@ -71,3 +71,14 @@ BAD_INPUTS = [
 def test_bad_arguments_raise_clear_errors(function, kwargs, error, match):
     with pytest.raises(error, match=match):
         call_public(function, kwargs)
+
+
+@pytest.mark.parametrize("draw, kwargs, error, name", [
+    ("draw_categorical_chain", dict(n_categories=10**9), ValueError, "n_categories"),
+    ("draw_gaussian_chain", dict(n_generations=10**6), ValueError, "n_chains"),
+    ("draw_survival_by_rank", dict(generations="abc"), TypeError, "generations"),
+    ("draw_survival_by_rank", dict(generations=(1, np.inf)), TypeError, "generations"),
+])
+def test_recursive_drawings_validate(ax, draw, kwargs, error, name):
+    with pytest.raises(error, match=name):
+        getattr(dashboards, draw)(ax, **kwargs)

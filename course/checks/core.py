@@ -491,9 +491,10 @@ class Exercise:
     come from: :data:`SEEDED`, :data:`STATISTICAL`, or a maker ``hidden(rng) -> (cases, rtol)`` of extra cases
     (``cases``: ``(kwargs, expected)`` pairs drawn with ``rng``, expected values from the course's reference).
     A widget exercise (a number read off a dashboard) declares instead the dashboard (``"<topic>.<name>"`` in
-    :mod:`course.widgets`), its ``control`` (a key of the reading module's ``CONTROLS``) and ``reading``, the *one*
+    :mod:`course.widgets`), its ``control`` (a key of the reading module's ``CONTROLS``), ``reading``, the *one*
     function of the course (``"<module>.<function>"``) that computes the number both the dashboard's state line
-    and the checker's reference show.
+    and the checker's reference show, and ``reference``, the checker's function of no arguments that returns the
+    exact value the learner should read (the tests derive the answers every reading must accept from it).
     """
 
     name: str
@@ -504,10 +505,11 @@ class Exercise:
     reading: str | None = None
     control: str | None = None
     dashboard: str | None = None
+    reference: object = None
 
     @property
     def is_reading(self):
-        return any((self.reading, self.control, self.dashboard))
+        return any((self.reading, self.control, self.dashboard, self.reference))
 
     def missing(self):
         """The parts this declaration lacks, in words (empty when complete)."""
@@ -515,6 +517,8 @@ class Exercise:
         if self.is_reading:
             parts += [f"a {what}" for what, value in (("reading function", self.reading), ("control", self.control),
                                                      ("dashboard", self.dashboard)) if not value]
+            if not callable(self.reference):
+                parts.append("a reference (the checker's function returning the exact reading)")
         elif not (self.hidden in (SEEDED, STATISTICAL) or callable(self.hidden)):
             parts.append("hidden cases (SEEDED, STATISTICAL or a maker of cases drawn from the instructor's seed)")
         return parts
@@ -523,7 +527,7 @@ class Exercise:
 _EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(*, hint="", hidden=None, reading=None, control=None, dashboard=None):
+def exercise(*, hint="", hidden=None, reading=None, control=None, dashboard=None, reference=None):
     """Declare the checker below as an exercise (see :class:`Exercise`); the checker itself is returned unchanged.
 
     >>> @exercise(hint="count the categories that died.", hidden=SEEDED)   # doctest: +SKIP
@@ -532,7 +536,7 @@ def exercise(*, hint="", hidden=None, reading=None, control=None, dashboard=None
 
     def declare(checker):
         topic = checker.__module__.rpartition(".")[2]
-        declared = Exercise(checker.__name__, topic, checker, hint, hidden, reading, control, dashboard)
+        declared = Exercise(checker.__name__, topic, checker, hint, hidden, reading, control, dashboard, reference)
         previous = _EXERCISES.get(declared.name)
         if previous is not None and previous.topic != topic:
             raise ValueError(f"exercise {declared.name!r} is declared twice (course.checks.{previous.topic} and "

@@ -161,7 +161,8 @@ def threshold_reference(target=0.9, theta_deg=60.0, mu_norm=2.0):
 
 
 @exercise(hint="read the smallest threshold whose breakdown point meets the stated level.",
-          reading="curation.linear_keep_rates", control="threshold", dashboard="curation.linear_verifier_dashboard")
+          reading="curation.linear_keep_rates", control="threshold", dashboard="curation.linear_verifier_dashboard",
+          reference=threshold_reference)
 def smallest_threshold(student):
     """Widget exercise: the smallest slider threshold γ giving p* >= 0.9 at theta = 60 degrees, mu_norm = 2.
 

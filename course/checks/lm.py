@@ -87,7 +87,8 @@ def half_tail_top_p_reference(generation=3, temperature=1.0):
 
 
 @exercise(hint="read the top-p at which half the tail is kept after the stated generations.",
-          reading="lm_net.Experiment.series", control="top_p", dashboard="lm.lm_dashboard")
+          reading="lm_net.Experiment.series", control="top_p", dashboard="lm.lm_dashboard",
+          reference=half_tail_top_p_reference)
 def half_tail_top_p(student):
     """Widget exercise: the largest top-p whose replace loop has lost half the true tail by generation 3."""
     return check_value("half_tail_top_p", student, half_tail_top_p_reference(), atol=0.01,

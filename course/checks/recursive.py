@@ -252,7 +252,8 @@ def half_survival_reference(n_generations=20, n_categories=20):
 
 
 @exercise(hint="find the smallest M whose curve still ends at half the categories.",
-          reading="recursive.expected_survivors", control="categorical.n_samples", dashboard="recursive.categorical_dashboard")
+          reading="recursive.expected_survivors", control="categorical.n_samples", dashboard="recursive.categorical_dashboard",
+          reference=half_survival_reference)
 def half_survival_sample_size(student):
     """Widget exercise of notebook 01: the smallest M at which half of the 20 categories survive 20 generations.
 
@@ -271,7 +272,8 @@ def survivors_reference():
 
 
 @exercise(hint="read the expected number of survivors at the stated M and number of generations.",
-          reading="recursive.expected_survivors", control="categorical.n_samples", dashboard="recursive.categorical_dashboard")
+          reading="recursive.expected_survivors", control="categorical.n_samples", dashboard="recursive.categorical_dashboard",
+          reference=survivors_reference)
 def survivors_after_50(student):
     """Widget exercise of notebook 00: categories expected alive after 50 generations with M = 50.
 

@@ -279,7 +279,8 @@ def per_generation_cost_reference(target=0.1, sigma0=1.0):
 
 
 @exercise(hint="each generation adds its own error; find when it becomes small.",
-          reading="regression.chain_error_theory", control="chain.T0", dashboard="regression.chain_dashboard")
+          reading="regression.chain_error_theory", control="chain.T0", dashboard="regression.chain_dashboard",
+          reference=per_generation_cost_reference)
 def real_data_for_generator(student):
     """Widget exercise of notebook 06: the smallest T0 on the slider making one generation cost less than 0.1."""
     spec = reg.CONTROLS["chain.T0"]
@@ -392,13 +393,19 @@ def fixed_schedule_best_T_reference(n=3):
     return T_best, float(f"{T_best:.3g}")
 
 
+def best_sample_size_reference():
+    """The reading of notebook 07's exercise: the T the state line prints for n = 3 (3 significant figures)."""
+    return fixed_schedule_best_T_reference()[1]
+
+
 #: Widget readings: "right" within half a unit of the printed third digit; "close enough" within 5% (a value
 #: read off the curve); the readings at n = 2 and n = 4 are 18% and 9% away, so they fail.
 BEST_T_RIGHT, BEST_T_CLOSE = 0.005, 0.05
 
 
 @exercise(hint="read where the error curve of the stated schedule bottoms out.",
-          reading="regression.fixed_schedule_best_size", control="power_law.n", dashboard="regression.power_law_dashboard")
+          reading="regression.fixed_schedule_best_size", control="power_law.n", dashboard="regression.power_law_dashboard",
+          reference=best_sample_size_reference)
 def best_sample_size(student):
     """Widget exercise of notebook 07: the T with the smallest error for n = 3 under λ = T^-ℓcrit (fixed schedule)."""
     exact, reading = fixed_schedule_best_T_reference()

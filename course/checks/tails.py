@@ -119,7 +119,8 @@ def exponent_reference(target=-0.75):
 
 
 @exercise(hint="the slope of the error curve depends on the Zipf exponent.",
-          reading="tails.clean_fitted_slope", control="clean.beta", dashboard="tails.clean_dashboard")
+          reading="tails.clean_fitted_slope", control="clean.beta", dashboard="tails.clean_dashboard",
+          reference=exponent_reference)
 def exponent_for_three_quarters(student):
     """Widget exercise of notebook 02: the β whose fitted slope reads -0.750 (β = 4.0; 3.9 and 4.1 read
     -0.744 and -0.756)."""
@@ -228,7 +229,8 @@ def k_for_plateau_reference(level=1e-3, beta=2.0):
 
 
 @exercise(hint="the plateau is the mass the cut removes.",
-          reading="tails.tail_mass", control="tail_cut.k", dashboard="tails.tail_cut_dashboard")
+          reading="tails.tail_mass", control="tail_cut.k", dashboard="tails.tail_cut_dashboard",
+          reference=k_for_plateau_reference)
 def k_for_plateau(student):
     """Widget exercise of notebook 03: the smallest k whose plateau is at most 0.001 at β = 2."""
     step = CONTROLS["tail_cut.k"].step
@@ -328,7 +330,8 @@ def pi_for_resume_reference(k=100, T=1e6):
 
 
 @exercise(hint="read the real-data share at which the curve resumes where the text says.",
-          reading="tails.resume_training_size", control="mixing.pi", dashboard="tails.mixing_dashboard")
+          reading="tails.resume_training_size", control="mixing.pi", dashboard="tails.mixing_dashboard",
+          reference=pi_for_resume_reference)
 def pi_for_resume(student):
     """Widget exercise of notebook 04: the smallest π on the slider with the k = 100 error below R_k/2 by T = 1e6."""
     return check_value("pi_for_resume", student, pi_for_resume_reference(), rtol=1e-6,
@@ -406,7 +409,8 @@ def pi_halving_reference(size="quick", seed=0):
 
 
 @exercise(hint="read the real-data share at which the ratio reaches one half.",
-          reading="tails.memorizer_theory", control="memorizer.pi", dashboard="tails.memorizer_dashboard")
+          reading="tails.memorizer_theory", control="memorizer.pi", dashboard="tails.memorizer_dashboard",
+          reference=pi_halving_reference)
 def pi_halving(student, size="quick", seed=0):
     """Widget exercise of notebook 05: the smallest π whose theory error at the largest T halves the plateau."""
     return check_value("pi_halving", student, pi_halving_reference(size, seed), rtol=1e-6,
