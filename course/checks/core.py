@@ -29,8 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value", "Exercise",
-           "exercise", "exercises", "SEEDED", "STATISTICAL", "changed_input",
-           "not_numbers"]
+           "exercise", "exercises", "SEEDED", "STATISTICAL", "changed_input", "not_numbers"]
 
 _MAX_CHARS = 160  # longest representation of a value shown in feedback
 _MAX_CALL = 120  # longest description of a case's call (all its arguments)
