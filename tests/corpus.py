@@ -19,11 +19,13 @@ in place). An answer may be ``From(f)``: the value ``f(exact reading)``, for a r
 follow from the declared reference (one slider step away, the value as printed).
 
 The answers every exercise of a kind must judge the same way are written here once and added to every corpus:
-:data:`EVERY_FUNCTION` and :data:`EVERY_READING`. A reading also accepts its exact value (the declaration's
-``reference``) as a float, a numpy scalar, a 0-d array and from a function. ``tests/test_checks.py`` fails when a
+:data:`EVERY_FUNCTION` and :data:`EVERY_READING`. A function exercise also accepts its first right answer with its
+results in float32; a reading, its exact value (the declaration's ``reference``) as a float, a numpy scalar, a 0-d
+array and from a function. ``tests/test_checks.py`` fails when a
 declared exercise has no corpus, or a corpus lacks a right or a wrong variant of its own.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +97,25 @@ EVERY_READING_RIGHT = {
 }
 
 
+def _in_single_precision(value):
+    """``value`` with every float64 number in it as float32 (arrays, numpy or Python floats, tuples, lists)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float32)
+    if isinstance(value, (float, np.floating)):
+        return np.float32(value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_in_single_precision(item) for item in value)
+    return value
+
+
+def in_float32(answer):
+    """The same answer, returning its results in single precision (a learner who computes in float32)."""
+    @functools.wraps(answer)
+    def single(*args, **kwargs):
+        return _in_single_precision(answer(*args, **kwargs))
+    return single
+
+
 def variants(exercise, own):
     """``(label, answer, verdict)`` for every answer of one exercise: its own corpus and the shared answers of its kind.
 
@@ -112,6 +133,9 @@ def variants(exercise, own):
         rows += [(label, answer, verdict) for label, (answer, verdict) in EVERY_READING.items()]
     else:
         rows += [(label, answer, verdict) for label, (answer, verdict) in EVERY_FUNCTION.items()]
+        if own.right:  # a learner who computes in float32 is right too (judged at single precision)
+            first = next(iter(own.right.values()))
+            rows.append(("its first right answer in float32", in_float32(first), "correct"))
     return rows
 
 

@@ -466,3 +466,20 @@ def test_every_declared_exercise_has_its_own_right_and_wrong_answers(topic):
     assert sorted(module.CORPUS) == declared, f"tests/test_checks_{topic}.py's CORPUS vs course/checks/{topic}.py"
     thin = {name: variants for name, variants in module.CORPUS.items() if not (variants.right and variants.wrong)}
     assert not thin, f"exercises without a right or a wrong answer of their own: {sorted(thin)}"
+
+
+# --- single precision, and values that look alike -------------------------------------------------------------
+
+def test_a_float32_result_is_judged_at_single_precision_and_a_float64_one_at_the_exercises_tolerance():
+    exact = 1 / 3
+    judge = lambda value: check_function("f", lambda: value, [Case({}, exact)], rtol=1e-12, atol=0)  # noqa: E731
+    assert judge(np.float32(exact)) and judge(np.array([exact], dtype=np.float32)[0])
+    assert not judge(np.float32(exact * (1 + 1e-4)))  # single precision, but a wrong value
+    assert not judge(exact * (1 + 1e-9))  # float64: the exercise's own tolerance
+
+
+def test_values_that_look_alike_in_the_message_say_they_differ_beyond_the_digits_shown():
+    feedback = check_function("f", lambda: 0.3355700001, [Case({}, 0.33557)], rtol=1e-12, atol=0)
+    assert not feedback and "differ beyond the digits shown" in feedback.message, feedback.message
+    other = check_function("f", lambda: 0.5, [Case({}, 0.33557)], rtol=1e-12, atol=0)
+    assert not other and "differ beyond" not in other.message

@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["Feedback", "Case", "check_function", "check_value", "close_to", "describe", "same_value", "Exercise",
-           "exercise", "exercises", "SEEDED", "STATISTICAL", "changed_input", "not_numbers"]
+           "exercise", "exercises", "SEEDED", "STATISTICAL", "changed_input", "not_numbers", "in_single_precision",
+           "SINGLE_RTOL", "SINGLE_ATOL"]
 
 _MAX_CHARS = 160  # longest representation of a value shown in feedback
 _MAX_CALL = 120  # longest description of a case's call (all its arguments)
@@ -148,6 +149,28 @@ def not_numbers(got, *, scalar=False):
     return None if kind in "iuf" else f"returned {describe(got)} (dtype {np.asarray(got).dtype}); expected numbers"
 
 
+#: A result in single precision (float32: about 7 significant digits) is judged at that precision. A correct
+#: computation carried out in float32 differs from the float64 reference by about 1e-7 relative per operation and
+#: up to about 1e-6 after sums of many terms: it is accepted within ``SINGLE_RTOL`` relative, and within
+#: ``SINGLE_ATOL`` times the largest expected entry in absolute terms (entries near zero after a cancellation).
+SINGLE_RTOL, SINGLE_ATOL = 1e-5, 1e-6
+
+
+def in_single_precision(got):
+    """Whether a learner's result holds float32 numbers (an array, a numpy scalar, a list of them, a tensor)."""
+    try:
+        return np.asarray(got).dtype == np.float32
+    except Exception:  # noqa: BLE001 - a learner's object that numpy cannot read
+        return False
+
+
+def _differ_beyond_shown(have, want, rtol, atol):
+    """The words for two values that look the same in the message but differ beyond the digits shown."""
+    gap = float(np.max(np.abs(have - want))) if have.size else 0.0
+    allowed = float(np.max(atol + rtol * np.abs(want))) if want.size else atol
+    return f" (they differ beyond the digits shown: by up to {gap:.2g}, where {allowed:.2g} is allowed)"
+
+
 def close_to(expected, *, rtol=1e-6, atol=1e-9):
     """Return a comparison ``compare(got) -> None | str`` accepting values within the tolerances.
 
@@ -178,8 +201,13 @@ def close_to(expected, *, rtol=1e-6, atol=1e-9):
             return f"returned shape {have.shape}; expected {kind}"
         if np.isnan(have).any() and not np.isnan(want).any():
             return "returned NaN values; look for a division by zero, a log of zero or an empty mean"
-        if not np.allclose(have, want, rtol=rtol, atol=atol, equal_nan=True):
-            return f"returned {describe(got)}; expected {describe(expected)}"
+        r, a = rtol, atol
+        if in_single_precision(got) and want.size:
+            r, a = max(rtol, SINGLE_RTOL), max(atol, SINGLE_ATOL * float(np.nanmax(np.abs(want))))
+        if not np.allclose(have, want, rtol=r, atol=a, equal_nan=True):
+            shown, expected_shown = describe(got), describe(expected)
+            same = shown == expected_shown and not np.isnan(have).any()
+            return f"returned {shown}; expected {expected_shown}" + (_differ_beyond_shown(have, want, r, a) if same else "")
         return None
 
     return compare

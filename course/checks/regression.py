@@ -16,13 +16,17 @@ import numpy as np
 from .. import regression as reg
 from .core import (
     SEEDED,
+    SINGLE_ATOL,
+    SINGLE_RTOL,
     STATISTICAL,
     Case,
     Feedback,
     changed_input,
     check_function,
+    close_to,
     describe,
     exercise,
+    in_single_precision,
     not_numbers,
 )
 
@@ -59,14 +63,10 @@ def _real(got):
 
 def _number(expected, *, rtol, atol=0.0):
     """A comparison accepting one real number within the tolerances (strings, arrays and None rejected)."""
+    close = close_to(float(expected), rtol=rtol, atol=atol)
 
     def compare(got):
-        problem = _real(got)
-        if problem:
-            return problem
-        if abs(float(got) - expected) > atol + rtol * abs(expected):
-            return f"returned {describe(float(got))}; expected {describe(float(expected))}"
-        return None
+        return _real(got) or close(got)
 
     return compare
 
@@ -115,6 +115,7 @@ def _chain_runner(student):
                 return _Problem(changed)
             if chain is None:
                 return _Problem("returned None; did you forget `return`?")
+            single = in_single_precision(chain)  # float32 weights: w0 itself is stored to about 1e-7
             try:
                 chain = np.asarray(chain, dtype=float)
             except (TypeError, ValueError):
@@ -123,10 +124,10 @@ def _chain_runner(student):
                 return _Problem(f"returned shape {chain.shape}; expected (n+1, d) = ({n + 1}, {d})")
             if not np.all(np.isfinite(chain)):
                 return _Problem("returned NaN or infinite weights")
-            if not np.allclose(chain[0], w0, rtol=0, atol=1e-12):
+            if not np.allclose(chain[0], w0, rtol=0, atol=SINGLE_ATOL if single else 1e-12):
                 return _Problem("row 0 should be w0 itself (generation 0 is the truth)")
             chains.append(chain)
-        return np.stack(chains), w0
+        return np.stack(chains), w0, single
 
     return run
 
@@ -137,7 +138,7 @@ def _chain_judge(d, T0, sigma0, n, runs):
     def expected(result):
         if isinstance(result, _Problem):
             return str(result)
-        chains, w0 = result
+        chains, w0, _ = result
         errors = np.sum((chains - w0) ** 2, axis=2)
         mean, se = errors.mean(axis=0), errors.std(axis=0, ddof=1) / np.sqrt(runs)
         for k in range(1, n + 1):
@@ -154,8 +155,8 @@ def _chain_judge(d, T0, sigma0, n, runs):
 def _noise_free_judge(result):
     if isinstance(result, _Problem):
         return str(result)
-    chains, w0 = result
-    if not np.allclose(chains, w0, rtol=0, atol=1e-8):
+    chains, w0, single = result
+    if not np.allclose(chains, w0, rtol=0, atol=SINGLE_RTOL if single else 1e-8):
         return "with sigma0 = 0 and T0 >= d every generation refits its labels exactly, so every row should be w0"
     return None
 
