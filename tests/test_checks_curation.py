@@ -7,6 +7,7 @@ infinite loop. The checkers vary every argument of their exercise, so none of th
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -266,3 +267,43 @@ def test_near_widget_answer_says_close_enough():
 def test_missing_return_and_modified_input_are_named():
     assert "return" in check.breakdown_point(lambda phi, psi: None).message
     assert "in place" in check.estimate_keep_rates(_mutating_estimate).message
+
+
+def _state_p_star(state):
+    return float(re.search(r"p\*=([0-9.]+)", state).group(1))
+
+
+def test_widget_exercise_reference_is_on_the_slider_and_read_off_the_state_line():
+    # Notebook 08's widget exercise: "the smallest gamma on the slider with p* >= 0.9" (theta = 60, mu_norm = 2).
+    from course.checks import curation as check
+    from course.widgets import curation as w
+
+    spec = c.CONTROLS["threshold"]
+    reference = check.threshold_reference(0.9, 60.0, 2.0)
+    assert spec.on_grid(reference) and spec.low <= reference <= spec.high
+    # Reachable from the dashboard's default: the other two controls start at the exercise's values.
+    assert c.CONTROLS["theta_deg"].default == 60.0 and c.CONTROLS["mu_norm"].default == 2.0
+    dash = w.linear_verifier_dashboard()
+    assert _state_p_star(dash.update(threshold=reference)) >= 0.9
+    below = reference - spec.step
+    assert _state_p_star(dash.update(threshold=round(below, spec.decimals))) < 0.9  # reads 0.8999, not 0.900
+    assert check.smallest_threshold(reference) and not check.smallest_threshold(below)
+    assert not check.smallest_threshold(reference + spec.step)
+
+
+def test_checkers_accept_the_reference_and_reject_mistakes():
+    from course.checks import curation as check
+
+    assert check.breakdown_point(c.breakdown_point)
+    assert not check.breakdown_point(lambda phi, psi: 1 / (1 + psi / phi))  # fails at phi = 0
+    assert check.effective_noise(c.effective_noise)
+    assert not check.effective_noise(lambda p, phi, psi: p * psi)
+    assert check.estimate_keep_rates(lambda keep, correct: tuple(map(float, c.estimate_keep_rates(keep, correct))))
+    assert not check.estimate_keep_rates(lambda keep, correct: (keep.mean(), keep.mean(), 0.5))
+    assert check.centroid_accuracy(lambda x, y_syn, keep, mu: c.exact_accuracy(y_syn[keep] @ x[keep], mu))
+    assert not check.centroid_accuracy(lambda x, y_syn, keep, mu: c.exact_accuracy(y_syn @ x, mu))  # ignores keep
+    assert check.smallest_threshold(lambda: 0.5) and not check.smallest_threshold(lambda: 1.0)
+    assert not check.smallest_threshold(lambda: 0.4)  # reads p* = 0.8999 on the state line
+    assert check.self_confidence_keep(lambda probs, labels, threshold: probs.max(1) > -1) .status == "incorrect"
+    assert check.rank_verifiers(lambda keeps, correct, names: names).status == "incorrect"
+    assert check.breakdown_point(lambda phi, psi: (_ for _ in ()).throw(NotImplementedError())).status == "todo"

@@ -474,3 +474,28 @@ def test_controls_build_the_dashboards_and_defaults_lie_on_the_grid():
         assert spec.on_grid(spec.default)
     dash = wt.mixing_dashboard(k=100, pi=0.01)
     assert list(dash.controls["pi"].options) == list(tails.PI_OPTIONS)
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+def test_checkers_accept_the_reference_and_reject_stubs_and_naive_code():
+    from course.checks import tails as check
+
+    def reference_error(T, p):
+        return tails.memorizer_error(T, p)
+
+    def naive_error(T, p):  # rounds 1 - p before the power: wrong for huge T and tiny p
+        return np.sum(p * (1 - p) ** np.asarray(T, float)[..., None], axis=-1)
+
+    assert check.memorizer_error(reference_error)
+    assert not check.memorizer_error(naive_error)
+    assert check.memorizer_error(_stub).status == "todo"
+    assert check.top_k_error(lambda T, p, k: tails.memorizer_error(T, p, tails.top_k(p, k)))
+    assert not check.top_k_error(lambda T, p, k: tails.memorizer_error(T, p))  # forgot the floor
+    assert check.narrowed_exponent(lambda beta, tau: tau * (1 - 1 / beta))
+    assert not check.narrowed_exponent(lambda beta, tau: (1 - 1 / beta) / tau)
+    assert check.mixture(lambda p, k, pi: tails.mix(p, tails.top_k(p, k), pi))
+    assert check.k_for_plateau(lambda: 610) and not check.k_for_plateau(lambda: 600)
+    assert check.exponent_for_three_quarters(lambda: 4.0) and not check.exponent_for_three_quarters(lambda: 3.0)
