@@ -17,8 +17,13 @@ ipywidgets leaves the names, the announced values, the live region and the short
 ``course/widgets/a11y.js``, shown with every dashboard, sets them. Without it every slider of every notebook
 fails here (and in Notebook 7 the arrow keys move between cells instead of moving a slider).
 
-JupyterLab is driven as in tests/test_browser.py (its fixtures are reused); Notebook 7 is the same server's
-``/notebooks/`` page, skipped where the ``notebook`` package is not installed.
+The same run of each notebook also takes tests/browser_driver.py's steps (each notebook runs once per app): in
+JupyterLab every dashboard the kernel displayed is rendered, readable and opaque and shows its state line once, and
+moving its first slider redraws it; for the first notebook, the dark theme keeps every dashboard readable, and in
+Notebook 7 typing a value into a slider's readout redraws its dashboard.
+
+JupyterLab and Notebook 7 are the same server (``/doc/tree/`` and ``/notebooks/``), driven as tests/browser_driver.py
+says; Notebook 7 is skipped where the ``notebook`` package is not installed.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ import warnings
 
 import pytest
 
-from . import test_browser as driver
-from .test_browser import (
+from . import browser_driver as driver
+from .browser_driver import (
     DASHBOARD_NOTEBOOKS,
     REDRAW_TIMEOUT_MS,
     RUN_ALL_TIMEOUT_MS,
@@ -43,7 +48,7 @@ from .test_browser import (
 )
 from .test_site import AXE, BLOCKING, WCAG_TAGS
 
-# tests/test_browser.py's fixtures: a JupyterLab server on a copy of solutions/, Chromium, a fresh page per test.
+# tests/browser_driver.py's fixtures: a JupyterLab server on a copy of solutions/, Chromium, a fresh page per test.
 artifacts, lab, browser, page = driver.artifacts, driver.lab, driver.browser, driver.page
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -249,12 +254,17 @@ def axe_problems(page, label):
 def test_every_dashboard_control_works_from_the_keyboard(lab, page, path, app):
     if app == "notebook" and importlib.util.find_spec("notebook") is None:
         pytest.skip("Notebook 7 is not installed (pip install -r requirements-test.txt)")
-    url, _ = lab
+    url, root = lab
+    first = path == DASHBOARD_NOTEBOOKS[0]
 
     def run(page):
         with screenshot_on_failure(page, f"keyboard-{app}-{path.stem}"):
             _open_and_run_all(page, url, path.name, app)
             assert_no_error_output(page, path.name)
+            if app == "lab":
+                driver.check_rendered_dashboards(page, root, path)
+            elif first:
+                driver.check_notebook7_typed_value(page, path.name)
             dashboards = page.locator(".widget-vbox:has(> .course-state)")
             assert dashboards.count() > 0, f"{path.name}: no dashboard rendered in {app}"
             problems = []
@@ -263,6 +273,8 @@ def test_every_dashboard_control_works_from_the_keyboard(lab, page, path, app):
             problems += axe_problems(page, f"{path.name} ({app})")
             problems += shortcut_problem(page, f"{path.name} ({app})")
             assert_no_error_output(page, path.name)
+            if app == "lab" and first:
+                driver.check_dark_theme(page, path.name)
         return problems
 
     problems = once_more_if_chromium_crashes(page, run)

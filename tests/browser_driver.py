@@ -1,12 +1,14 @@
-"""The dashboards work in a real browser: JupyterLab (and Notebook 7) driven by Playwright in Debian's Chromium.
+"""JupyterLab and Notebook 7 driven by Playwright in Debian's Chromium: the fixtures and the steps of the browser
+tests of the dashboards (tests/test_browser_keyboard.py runs each notebook once per app and takes every step there).
 
-For every solution notebook with a dashboard: open it in a fresh JupyterLab server, run all cells, wait
-for the kernel to be idle, find no error output, then move the first slider of each dashboard with the
-keyboard and see its state line, its image and the pixels of its figure change. Screenshots (every
-notebook after the moves, the dark theme, any failure) go to ``test-artifacts/browser/``.
+The steps: open a notebook in a JupyterLab server on a copy of solutions/, run all cells, wait for the kernel to be
+idle, find no error output; every dashboard the kernel displayed is rendered, readable and opaque (in the light and
+the dark theme) and shows its state line once; moving its first slider with the keyboard (or typing a value in
+Notebook 7) changes its state line, its image and the pixels of its figure. Screenshots (every notebook after the
+moves, the dark theme, Notebook 7, any failure) go to ``test-artifacts/browser/``.
 
-Playwright's own browser download is not used: Chromium comes from the system (``make browser``), and
-the whole module is skipped, saying so, where it is missing.
+Playwright's own browser download is not used: Chromium comes from the system (``make browser``), and the tests
+that import this module are skipped, saying so, where it is missing.
 """
 
 from __future__ import annotations
@@ -37,9 +39,6 @@ if not shutil.which(CHROMIUM):
                 "apt-get install chromium)", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright")
 sync_playwright, PlaywrightTimeout = playwright_api.sync_playwright, playwright_api.TimeoutError
-
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
 
 def _has_dashboard(path):
     try:
@@ -297,59 +296,60 @@ def move_first_slider(page, dashboard, label, *, click=False):
     assert image.screenshot() != pixels_before, f"{label}: the image was replaced but the figure looks the same"
 
 
-# --- tests ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", DASHBOARD_NOTEBOOKS, ids=lambda path: path.stem)
-def test_dashboards_respond_to_the_keyboard_in_jupyterlab(lab, page, path):
-    url, root = lab
-    with screenshot_on_failure(page, path.stem):
-        start = time.perf_counter()
-        open_and_run_all(page, url, path.name)
-        ran = time.perf_counter()
-        assert_no_error_output(page, path.name)
-        outputs = [output for cell in save_notebook(page, root / path.name).cells if cell.cell_type == "code"
-                   for output in cell.outputs]
-        assert not [output for output in outputs if output.output_type == "error"]
-        # A Dashboard's display bundle is the only widget output that also carries a PNG (a progress bar has none).
-        displayed = sum({WIDGET_VIEW, "image/png"} <= set(output.get("data", {})) for output in outputs)
+def check_rendered_dashboards(page, root, path):
+    """After Run All in JupyterLab: every dashboard the kernel displayed is rendered, readable and opaque, shows its
+    state line once, and moving its first slider with the keyboard redraws it; then a screenshot of the notebook.
+
+    (tests/test_browser_keyboard.py calls this in its one JupyterLab run of each notebook with a dashboard.)
+    """
+    outputs = [output for cell in save_notebook(page, root / path.name).cells if cell.cell_type == "code"
+               for output in cell.outputs]
+    assert not [output for output in outputs if output.output_type == "error"]
+    # A Dashboard's display bundle is the only widget output that also carries a PNG (a progress bar has none).
+    displayed = sum({WIDGET_VIEW, "image/png"} <= set(output.get("data", {})) for output in outputs)
+    dashboards = page.locator(".widget-vbox:has(> .course-state)")
+    assert dashboards.count() == displayed > 0, (
+        f"{path.name}: {displayed} dashboards displayed by the kernel but {dashboards.count()} rendered")
+    for i in range(dashboards.count()):
+        label = f"{path.name}, dashboard {i + 1}"
+        assert_readable_and_opaque(dashboards.nth(i), label)
+        assert_state_line_shown_once(page, dashboards.nth(i), label)
+        if dashboards.nth(i).locator(".widget-slider").count():  # a dropdown-only dashboard: see test_browser_keyboard
+            move_first_slider(page, dashboards.nth(i), label)
+        else:
+            assert dashboards.nth(i).locator("select").count(), f"{label}: neither a slider nor a dropdown"
+    assert_no_error_output(page, path.name)
+    screenshot_whole_notebook(page, ARTIFACTS / f"{path.stem}.png")
+
+
+def check_dark_theme(page, name):
+    """Switch JupyterLab to its dark theme: every dashboard of the open notebook stays readable and opaque."""
+    _menu(page, "Settings", "Theme", "JupyterLab Dark")
+    try:
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
         dashboards = page.locator(".widget-vbox:has(> .course-state)")
-        assert dashboards.count() == displayed > 0, (
-            f"{path.name}: {displayed} dashboards displayed by the kernel but {dashboards.count()} rendered")
+        assert dashboards.count() > 0
+        # The theme's stylesheet swaps in after the attribute: wait until every state line sits on a dark
+        # background (the contrast check below then measures the dark theme, not a half-switched page).
         for i in range(dashboards.count()):
-            label = f"{path.name}, dashboard {i + 1}"
-            assert_readable_and_opaque(dashboards.nth(i), label)
-            assert_state_line_shown_once(page, dashboards.nth(i), label)
-            if dashboards.nth(i).locator(".widget-slider").count():  # a dropdown-only dashboard: see test_browser_keyboard
-                move_first_slider(page, dashboards.nth(i), label)
-            else:
-                assert dashboards.nth(i).locator("select").count(), f"{label}: neither a slider nor a dropdown"
-        assert_no_error_output(page, path.name)
-        screenshot_whole_notebook(page, ARTIFACTS / f"{path.stem}.png")
-        print(f"{path.name}: opened and ran in {ran - start:.0f} s, {displayed} dashboards checked in "
-              f"{time.perf_counter() - ran:.0f} s")
+            state = dashboards.nth(i).locator(".course-state code").element_handle()
+            page.wait_for_function(_BACKGROUND_IS_DARK, arg=[state, True])
+        for i in range(dashboards.count()):
+            assert_readable_and_opaque(dashboards.nth(i), f"{name} (dark theme), dashboard {i + 1}")
+        screenshot_whole_notebook(page, ARTIFACTS / f"dark-theme-{name.removesuffix('.ipynb')}.png")
+    finally:  # the theme is a server-side setting: give the next test the light one back
+        _menu(page, "Settings", "Theme", "JupyterLab Light")
+        page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
 
 
-@pytest.mark.skipif(not DASHBOARD_NOTEBOOKS, reason="no notebook with a dashboard")
-def test_dark_theme_keeps_dashboards_readable(lab, page):
-    url, _ = lab
-    name = DASHBOARD_NOTEBOOKS[0].name
-    with screenshot_on_failure(page, "dark-theme"):
-        open_and_run_all(page, url, name)
-        _menu(page, "Settings", "Theme", "JupyterLab Dark")
-        try:
-            page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
-            dashboards = page.locator(".widget-vbox:has(> .course-state)")
-            assert dashboards.count() > 0
-            # The theme's stylesheet swaps in after the attribute: wait until every state line sits on a dark
-            # background (the contrast check below then measures the dark theme, not a half-switched page).
-            for i in range(dashboards.count()):
-                state = dashboards.nth(i).locator(".course-state code").element_handle()
-                page.wait_for_function(_BACKGROUND_IS_DARK, arg=[state, True])
-            for i in range(dashboards.count()):
-                assert_readable_and_opaque(dashboards.nth(i), f"{name} (dark theme), dashboard {i + 1}")
-            screenshot_whole_notebook(page, ARTIFACTS / f"dark-theme-{DASHBOARD_NOTEBOOKS[0].stem}.png")
-        finally:  # the theme is a server-side setting: give the next test the light one back
-            _menu(page, "Settings", "Theme", "JupyterLab Light")
-            page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+def check_notebook7_typed_value(page, name):
+    """In Notebook 7 after Run All: the first dashboard shows its state line once, and typing a neighbouring value
+    into its first slider's readout (as a learner may) redraws it."""
+    dashboards = page.locator(".widget-vbox:has(> .course-state)")
+    label = f"Notebook 7, {name}"
+    assert_state_line_shown_once(page, dashboards.first, label)
+    move_first_slider(page, dashboards.first, label, click=True)
+    page.screenshot(path=ARTIFACTS / "notebook7.png")
 
 
 # Copies of the state line among the visible outputs of the dashboard's own cell (another cell may print the same
@@ -364,24 +364,3 @@ def assert_state_line_shown_once(page, dashboard, label):
     assert state.strip(), f"{label}: empty state line"
     copies = page.evaluate(_TEXT_COPIES_OF, [dashboard.element_handle(), state])
     assert copies == 0, f"{label}: the state line {state!r} is shown {copies + 1} times"
-
-
-def test_notebook7_opens_a_notebook_and_moves_a_slider(lab, page):
-    """Plain Notebook 7 (/notebooks/...), as many labs open by default: run a notebook, move one slider."""
-    url, _ = lab
-    name = DASHBOARD_NOTEBOOKS[0].name
-    with screenshot_on_failure(page, "notebook7"):
-        page.on("console", lambda message: print("console:", message.text[:200]) if message.type == "error" else None)
-        page.goto(f"{url}/notebooks/{name}")
-        page.wait_for_selector(".jp-Notebook .jp-CodeCell")
-        _wait_for_kernel(url, name)
-        _menu(page, "Edit", "Clear Outputs of All Cells")
-        _menu(page, "Run", "Run All Cells")
-        dashboards = page.locator(".widget-vbox:has(> .course-state)")
-        dashboards.first.wait_for(timeout=RUN_ALL_TIMEOUT_MS)
-        _wait_for_kernel(url, name, timeout=RUN_ALL_TIMEOUT_MS // 1000)
-        assert_no_error_output(page, name)
-        label = f"Notebook 7, {name}"
-        assert_state_line_shown_once(page, dashboards.first, label)
-        move_first_slider(page, dashboards.first, label, click=True)
-        page.screenshot(path=ARTIFACTS / "notebook7.png")
