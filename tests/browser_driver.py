@@ -262,11 +262,13 @@ def _neighbour(text, step, *, decrease):
     return f"{value:.{decimals}f}"
 
 
-def move_first_slider(page, dashboard, label, *, click=False):
+def move_first_slider(page, dashboard, label, *, click=False, back=True):
     """Move the dashboard's first slider one step with the keyboard; check state, image and pixels change.
 
     ``click``: type a neighbouring value into the readout instead (Notebook 7 gives the keyboard focus back to
-    the notebook when the handle is focused).
+    the notebook when the handle is focused). ``back``: then move it back and wait for the state line it had, so
+    that the next step starts from the dashboard's defaults (a workflow that was run at fewer settings would
+    otherwise leave some controls without effect).
     """
     slider = dashboard.locator(".widget-slider").first
     assert slider.count() == 1, f"{label}: no slider to move"
@@ -294,6 +296,17 @@ def move_first_slider(page, dashboard, label, *, click=False):
                      f"{moved}, the image was not replaced")
     page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=image.element_handle())
     assert image.screenshot() != pixels_before, f"{label}: the image was replaced but the figure looks the same"
+    if back:
+        if click:
+            readout.click()
+            page.keyboard.press("Control+a")
+            page.keyboard.type(text_before)
+            page.keyboard.press("Enter")
+        else:
+            handle.focus()
+            page.keyboard.press("ArrowRight" if at_max else "ArrowLeft")
+        _wait_for_change(page, "([el, old]) => el.innerText === old", [state.element_handle(), state_before],
+                         f"{label}: moving the slider back to {text_before!r} did not bring back its state line")
 
 
 def check_rendered_dashboards(page, root, path):
