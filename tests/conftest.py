@@ -221,6 +221,45 @@ def find_python(check, names=("python3",)):
     return None
 
 
+@pytest.fixture
+def ax():
+    """Fresh axes in the course's figure style, closed after the test."""
+    import matplotlib.pyplot as plt
+
+    from course import plots
+
+    fig, axes = plots.new_figure()
+    yield axes
+    plt.close(fig)
+
+
+def number_after(pattern, text):
+    """The number a state line shows after ``pattern`` (its first group)."""
+    import re
+
+    match = re.search(pattern, text)
+    assert match, (pattern, text)
+    return float(match.group(1))
+
+
+def slider_neighbours(spec, value):
+    """The values of a control's grid either side of ``value``."""
+    import numpy as np
+
+    grid = list(np.asarray(spec.grid(), dtype=float))
+    i = int(np.argmin(np.abs(np.array(grid) - value)))
+    return [grid[j] for j in (i - 1, i + 1) if 0 <= j < len(grid)]
+
+
+def on_grid_and_reachable(spec, value):
+    """``value`` is a value of the control, and it and the default lie within the control's range."""
+    import numpy as np
+
+    assert spec.on_grid(value), (spec.name, value)
+    grid = np.asarray(spec.grid(), dtype=float)
+    assert grid.min() <= spec.default <= grid.max() and grid.min() <= value <= grid.max()
+
+
 class _StartTags(HTMLParser):
     def __init__(self):
         super().__init__()

@@ -6,7 +6,6 @@ The corpus follows issue 13: off-by-one, wrong formula, a constant, right only f
 would use, a mutated input, a string, None, an exception, per exercise.
 """
 
-import re
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from course import recursive
 from course.checks import recursive as crec
 
 from . import corpus
+from .conftest import number_after, on_grid_and_reachable, slider_neighbours
 from .corpus import From, Variants
 
 
@@ -233,49 +233,20 @@ def test_corpus(exercise, answer, verdict):
 # Widget exercises: reference on the grid, reachable, and what the learner reads is what is checked
 # ------------------------------------------------------------------------------------------------
 
-def _number_after(pattern, text):
-    match = re.search(pattern, text)
-    assert match, (pattern, text)
-    return float(match.group(1))
-
-
-@pytest.fixture
-def ax():
-    import matplotlib.pyplot as plt
-
-    from course import plots
-
-    fig, ax = plots.new_figure()
-    yield ax
-    plt.close(fig)
-
-
-def _neighbours(spec, value):
-    grid = list(np.asarray(spec.grid(), dtype=float))
-    i = int(np.argmin(np.abs(np.array(grid) - value)))
-    return [grid[j] for j in (i - 1, i + 1) if 0 <= j < len(grid)]
-
-
-def _on_grid_and_reachable(spec, value):
-    assert spec.on_grid(value), (spec.name, value)
-    grid = np.asarray(spec.grid(), dtype=float)
-    assert grid.min() <= spec.default <= grid.max() and grid.min() <= value <= grid.max()
-
-
 def test_survivors_after_50_reading(ax):
     from course.widgets import recursive as wr
 
     spec_m, spec_n = recursive.CONTROLS["categorical.n_samples"], recursive.CONTROLS["categorical.n_generations"]
-    _on_grid_and_reachable(spec_m, 50)
-    _on_grid_and_reachable(spec_n, 50)
-    reading = _number_after(r": ([\d.]+) of 20", wr.draw_categorical_chain(ax, n_samples=50, n_generations=50))
+    on_grid_and_reachable(spec_m, 50)
+    on_grid_and_reachable(spec_n, 50)
+    reading = number_after(r": ([\d.]+) of 20", wr.draw_categorical_chain(ax, n_samples=50, n_generations=50))
     assert crec.survivors_after_50(round(reading, 2)), reading  # the two-decimal reading is right too
     assert crec.survivors_after_50(reading), reading
     for m in (45, 50, 55):
         for n in (45, 50, 55):
             if (m, n) == (50, 50):
                 continue
-            other = _number_after(r": ([\d.]+) of 20", wr.draw_categorical_chain(ax, n_samples=m, n_generations=n))
+            other = number_after(r": ([\d.]+) of 20", wr.draw_categorical_chain(ax, n_samples=m, n_generations=n))
             assert not crec.survivors_after_50(other), (m, n, other)
 
 
@@ -284,9 +255,9 @@ def test_half_survival_reference_and_state_line(ax):
 
     spec = recursive.CONTROLS["categorical.n_samples"]
     ref = crec.half_survival_reference()
-    _on_grid_and_reachable(spec, ref)
+    on_grid_and_reachable(spec, ref)
     assert "(at least half)" in wr.draw_categorical_chain(ax, n_samples=ref, n_generations=20)
-    below, above = _neighbours(spec, ref)
+    below, above = slider_neighbours(spec, ref)
     assert "(fewer than half)" in wr.draw_categorical_chain(ax, n_samples=int(below), n_generations=20)
     assert crec.half_survival_sample_size(ref)
     assert not crec.half_survival_sample_size(below) and not crec.half_survival_sample_size(above)

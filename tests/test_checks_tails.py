@@ -6,7 +6,6 @@ The corpus follows issue 13: off-by-one, wrong formula, a constant, right only f
 would use, a mutated input, a string, None, an exception, per exercise.
 """
 
-import re
 import time
 
 import numpy as np
@@ -16,6 +15,7 @@ from course import scaling, tails
 from course.checks import tails as ctails
 
 from . import corpus
+from .conftest import number_after, on_grid_and_reachable, slider_neighbours
 from .corpus import From, Variants
 
 
@@ -379,45 +379,16 @@ def test_the_triplet_floor_is_the_theorys_large_sample_limit():
 # Widget exercises: reference on the grid, reachable, and what the learner reads is what is checked
 # ------------------------------------------------------------------------------------------------
 
-def _number_after(pattern, text):
-    match = re.search(pattern, text)
-    assert match, (pattern, text)
-    return float(match.group(1))
-
-
-@pytest.fixture
-def ax():
-    import matplotlib.pyplot as plt
-
-    from course import plots
-
-    fig, ax = plots.new_figure()
-    yield ax
-    plt.close(fig)
-
-
-def _neighbours(spec, value):
-    grid = list(np.asarray(spec.grid(), dtype=float))
-    i = int(np.argmin(np.abs(np.array(grid) - value)))
-    return [grid[j] for j in (i - 1, i + 1) if 0 <= j < len(grid)]
-
-
-def _on_grid_and_reachable(spec, value):
-    assert spec.on_grid(value), (spec.name, value)
-    grid = np.asarray(spec.grid(), dtype=float)
-    assert grid.min() <= spec.default <= grid.max() and grid.min() <= value <= grid.max()
-
-
 def test_exponent_reference_and_state_line(ax):
     from course.widgets import tails as wt
 
     spec = tails.CONTROLS["clean.beta"]
     ref = ctails.exponent_reference()
-    _on_grid_and_reachable(spec, ref)
-    slope = _number_after(r"fitted slope (-[\d.]+)", wt.draw_clean_law(ax, beta=ref, t_sample=10**4))
+    on_grid_and_reachable(spec, ref)
+    slope = number_after(r"fitted slope (-[\d.]+)", wt.draw_clean_law(ax, beta=ref, t_sample=10**4))
     assert slope == -0.75
-    for other in _neighbours(spec, ref):
-        assert _number_after(r"fitted slope (-[\d.]+)", wt.draw_clean_law(ax, beta=other, t_sample=10**4)) != -0.75
+    for other in slider_neighbours(spec, ref):
+        assert number_after(r"fitted slope (-[\d.]+)", wt.draw_clean_law(ax, beta=other, t_sample=10**4)) != -0.75
         assert not ctails.exponent_for_three_quarters(other)
     assert ctails.exponent_for_three_quarters(ref)
 
@@ -427,10 +398,10 @@ def test_k_for_plateau_reference_and_state_line(ax):
 
     spec = tails.CONTROLS["tail_cut.k"]
     ref = ctails.k_for_plateau_reference()
-    _on_grid_and_reachable(spec, ref)
-    read = lambda k: _number_after(r"R_k=([\d.e-]+)", wt.draw_tail_cut(ax, beta=2.0, k=int(k), t_sample=10**4))  # noqa: E731
+    on_grid_and_reachable(spec, ref)
+    read = lambda k: number_after(r"R_k=([\d.e-]+)", wt.draw_tail_cut(ax, beta=2.0, k=int(k), t_sample=10**4))  # noqa: E731
     assert read(ref) <= 1e-3
-    below, above = _neighbours(spec, ref)
+    below, above = slider_neighbours(spec, ref)
     assert read(below) > 1e-3
     assert ctails.k_for_plateau(ref) and not ctails.k_for_plateau(below) and not ctails.k_for_plateau(above)
 
@@ -440,10 +411,10 @@ def test_pi_for_resume_reference_and_state_line(ax):
 
     spec = tails.CONTROLS["mixing.pi"]
     ref = ctails.pi_for_resume_reference()
-    _on_grid_and_reachable(spec, ref)
-    read = lambda pi: _number_after(r"at T=([\d.e+]+)", wt.draw_mixing(ax, k=100, pi=pi))  # noqa: E731
+    on_grid_and_reachable(spec, ref)
+    read = lambda pi: number_after(r"at T=([\d.e+]+)", wt.draw_mixing(ax, k=100, pi=pi))  # noqa: E731
     assert read(ref) <= 1e6
-    below, above = _neighbours(spec, ref)
+    below, above = slider_neighbours(spec, ref)
     assert read(below) > 1e6
     assert ctails.pi_for_resume(ref) and not ctails.pi_for_resume(below) and not ctails.pi_for_resume(above)
 
@@ -455,14 +426,14 @@ def test_pi_halving_reference_and_state_line(ax):
 
     spec = tails.CONTROLS["memorizer.pi"]
     ref = ctails.pi_halving_reference()
-    _on_grid_and_reachable(spec, ref)
+    on_grid_and_reachable(spec, ref)
     task, seen, _ = mn.generator_data("quick", seed=0)
     cfg = mn.CONFIGS["quick"]
     fake = mn.MemorizerResult(np.array(cfg.T_values), np.array(cfg.pis), np.zeros((len(cfg.pis), len(cfg.T_values))),
                               0.0, float(task.p[~seen].sum()), int(seen.sum()), cfg.T0, task.p, seen)
-    read = lambda pi: _number_after(r"ratio ([\d.]+)", wt.draw_memorizer_net(ax, fake, pi=pi))  # noqa: E731
+    read = lambda pi: number_after(r"ratio ([\d.]+)", wt.draw_memorizer_net(ax, fake, pi=pi))  # noqa: E731
     assert read(ref) <= 0.5 and "at most 0.5" in wt.draw_memorizer_net(ax, fake, pi=ref)
-    below, above = _neighbours(spec, ref)
+    below, above = slider_neighbours(spec, ref)
     assert read(below) > 0.5
     assert ctails.pi_halving(ref) and not ctails.pi_halving(below) and not ctails.pi_halving(above)
 

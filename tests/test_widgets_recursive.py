@@ -1,20 +1,12 @@
 """The recursive module's figures and dashboards: they draw, state the theory, and redraw on change."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course import plots, recursive
+from course import recursive
 from course.widgets import recursive as dashboards
 
 from .conftest import call_public
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plots.new_figure()
-    yield ax
-    plt.close(fig)
 
 
 def test_harmonic_p_is_a_probability_vector():

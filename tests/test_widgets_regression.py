@@ -1,19 +1,10 @@
 """The regression module's figures and dashboards: they draw theory dashed, return a state, reject bad input."""
 
-import matplotlib.pyplot as plt
 import pytest
 
-from course import plots
 from course.widgets import regression as dashboards
 
 from .conftest import call_public
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plots.new_figure()
-    yield ax
-    plt.close(fig)
 
 
 @pytest.mark.parametrize("draw, kwargs", [

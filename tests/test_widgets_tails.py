@@ -1,19 +1,11 @@
 """The tails module's figures and dashboards: they redraw and report their state, refuse bad arguments by name
 and never print nan."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course import plots, tails
+from course import tails
 from course.widgets import tails as wt
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plots.new_figure()
-    yield ax
-    plt.close(fig)
 
 
 @pytest.mark.parametrize("draw, kwargs, error, name", [
