@@ -20,6 +20,9 @@ REPOSITORY = "https://github.com/model-collapse-course/model-collapse-course"
 #: How to install the CPU build of PyTorch (the same line `make course` runs; without the index URL pip on
 #: Linux downloads several GB of CUDA libraries).
 TORCH_INSTALL = "pip install torch==2.13.0 --extra-index-url https://download.pytorch.org/whl/cpu"
+#: The environment variable the test suite sets so that its processes share the torch runs they train
+#: (:func:`course.nets.shared_run`); a learner never needs it.
+_SHARED_RUNS_ENV = "COURSE_SHARED_RUNS"
 
 
 class _TorchMissing(ModuleNotFoundError):

@@ -19,7 +19,7 @@ from . import lm
 from ._torch import torch
 from ._validate import check_array, check_choice, check_int, check_real
 from .controls import Choice
-from .nets import MLP, SIZES, get_device, set_torch_threads, torch_generator
+from .nets import MLP, SIZES, get_device, set_torch_threads, shared_run, torch_generator
 
 nn = torch.nn
 
@@ -497,12 +497,16 @@ def run_experiment(size="quick", *, seed=0, device=None, progress=False):
     seed = check_int("seed", seed, low=0, high=2**31 - 1)
     key = (size, seed, str(get_device(device)))
     if key not in _EXPERIMENTS:
-        cfg = CONFIGS[size]
-        language = cfg.language(seed)
-        loop = dict(config=cfg, seed=seed, device=device, progress=progress)
-        grid = self_consuming_loop(language, _grid_chains(cfg), n_generations=cfg.grid_generations, **loop)
-        cures = self_consuming_loop(language, _cure_chains(cfg), **loop)
-        scaling = scaling_curves(language, config=cfg, seed=seed, device=device)
-        _EXPERIMENTS[key] = Experiment(size, seed, cfg, language, _read_only(grid), _read_only(cures),
-                                       _read_only(scaling))
+        _EXPERIMENTS[key] = shared_run("course.lm_net.run_experiment", key,
+                                       lambda: _experiment(size, seed, device, progress))
     return _EXPERIMENTS[key]
+
+
+def _experiment(size, seed, device, progress):
+    cfg = CONFIGS[size]
+    language = cfg.language(seed)
+    loop = dict(config=cfg, seed=seed, device=device, progress=progress)
+    grid = self_consuming_loop(language, _grid_chains(cfg), n_generations=cfg.grid_generations, **loop)
+    cures = self_consuming_loop(language, _cure_chains(cfg), **loop)
+    scaling = scaling_curves(language, config=cfg, seed=seed, device=device)
+    return Experiment(size, seed, cfg, language, _read_only(grid), _read_only(cures), _read_only(scaling))

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from ._torch import torch  # where PyTorch is missing: one line saying how to install it
 from ._validate import check_array, check_choice, check_int, check_real, make_rng
-from .nets import SIZES, get_device, torch_generator
+from .nets import SIZES, get_device, shared_run, torch_generator
 from .tails import zipf
 
 nn = torch.nn
@@ -357,7 +357,8 @@ def run_memorizer(size="quick", *, seed=0, device=None, progress=False):
     device = get_device(device)
     key = (size, seed, str(device))
     if key not in _CACHE:
-        _CACHE[key] = run_memorizer_experiment(size, seed=seed, device=device, progress=progress)
+        _CACHE[key] = shared_run("course.memorizer_net.run_memorizer", key, lambda: run_memorizer_experiment(
+            size, seed=seed, device=device, progress=progress))
     return _CACHE[key]
 
 

@@ -7,11 +7,19 @@ the GPU when there is one.
 
 from __future__ import annotations
 
+import copyreg
+import hashlib
 import os
+import pickle
+import time
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from . import _SHARED_RUNS_ENV
 from ._torch import torch
 from ._validate import check_choice, check_int, check_real
 
@@ -56,8 +64,102 @@ def cached_run(cache, run, configs, size, seed, device, progress):
     device = get_device(device)
     key = (size, seed, str(device))
     if key not in cache:
-        cache[key] = run(configs[size], size, seed, device, bool(progress))
+        cache[key] = shared_run(f"{run.__module__}.{run.__name__}", key,
+                                lambda: run(configs[size], size, seed, device, bool(progress)))
     return cache[key]
+
+
+#: The environment variable that names a folder several processes share, so that a run is trained once per folder
+#: instead of once per process: the test suite sets it for its workers, notebook kernels and subprocesses, where
+#: the same quick runs are otherwise trained a dozen times. Unset (a learner's case), nothing is read or written.
+#: Never name a folder that someone else can write to: loading a stored run is unpickling it, which can run code.
+SHARED_RUNS = _SHARED_RUNS_ENV
+_LOCK_WAIT = 900  # seconds to wait for another process training the same run before training it here too
+
+
+def shared_run(name, key, compute):
+    """``compute()``, or its result from the folder named by ``$COURSE_SHARED_RUNS`` when a process stored it there.
+
+    The file's name holds ``name``, ``key`` and a fingerprint of the course's source, the torch version and the
+    CPU kernels torch dispatches to, so a run is only shared where it would have come out the same. Read-only
+    arrays and mappings stay read-only. One process trains a run while the others wait for its file. A folder
+    that cannot be used (missing, another user's) only means the run is trained here.
+    """
+    folder = os.environ.get(SHARED_RUNS)
+    if not folder:
+        return compute()
+    path = Path(folder) / f"{name}-{'-'.join(map(str, key))}-{_fingerprint()}.pkl".replace(":", "_")
+    try:
+        lock = _exclusive(path.with_suffix(".lock"))
+    except OSError:
+        return compute()
+    with lock:
+        try:
+            return pickle.loads(path.read_bytes())
+        except FileNotFoundError:
+            pass  # not stored yet: train it here
+        except Exception:  # noqa: BLE001  (a damaged or foreign file is no reason to stop a notebook)
+            pass
+        result = compute()
+        _store(path, result)
+        return result
+
+
+def _store(path, result):
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as file:
+            pickler = pickle.Pickler(file, protocol=5)
+            # numpy keeps an array's read-only flag at protocol 5; a mapping proxy needs telling how
+            pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _reduce_proxy}
+            pickler.dump(result)
+        os.replace(tmp, path)  # whole or not at all: a reader never sees half a file
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # not shareable: the other processes train it themselves
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class _exclusive:
+    """An exclusive lock on ``path`` (``flock``) for a ``with`` block; where there is no ``fcntl``, no lock."""
+
+    def __init__(self, path):
+        self.file = open(path, "a")
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # Windows: two processes may train the same run, each writes the same file
+            return self
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return self  # the other process is stuck: train here rather than wait forever
+                time.sleep(0.2)
+
+    def __exit__(self, *exc):
+        self.file.close()  # releases the lock
+
+
+@lru_cache(maxsize=1)
+def _fingerprint():
+    source = hashlib.sha256()
+    for file in sorted(Path(__file__).parent.rglob("*.py")):
+        source.update(file.read_bytes())
+    torch_build = f"{torch.__version__}{torch.backends.cpu.get_cpu_capability()}"
+    return hashlib.sha256(f"{source.hexdigest()}{torch_build}".encode()).hexdigest()[:16]
+
+
+def _reduce_proxy(proxy):
+    return _rebuild_proxy, (dict(proxy),)
+
+
+def _rebuild_proxy(mapping):
+    return MappingProxyType(mapping)
 
 
 def set_torch_threads(n_threads=None):

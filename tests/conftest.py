@@ -20,6 +20,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import matplotlib
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from course import _tags
+from course import _SHARED_RUNS_ENV, _tags
 
 # Property tests draw the same examples on every run, on every machine (derandomize: examples come from a hash
 # of the test, not from a fresh seed), so a red run reproduces exactly and a green suite cannot turn red at
@@ -115,6 +116,30 @@ def _repository_changes():
 
 def _is_controller(config):
     return not hasattr(config, "workerinput")  # pytest-xdist's workers have it
+
+
+# --- each torch run trained once per test run ----------------------------------------------------------------------
+def pytest_configure(config):
+    """Share the torch runs between the workers, notebook kernels, servers and subprocesses of this run.
+
+    The quick runs of notebooks 05, 09, 10 and 11 (a minute of training together) are otherwise trained again by
+    every process that needs them: nbval's and the learner notebooks' kernels, both browser apps, the slides, the
+    bad-input sweep, the checker corpora, each xdist worker. The controller makes one folder before its workers
+    start (they inherit the variable) and removes it at the end; a second ``pytest`` (the CPU matrix) makes its own,
+    and the run's file name holds torch's CPU kernels, so a run is only shared where it would come out the same
+    (:func:`course.nets.shared_run`). Tests that stand for a learner's machine (a fresh clone, Colab, a hub) leave
+    the variable out of their environments.
+    """
+    if _is_controller(config) and not os.environ.get(_SHARED_RUNS_ENV):
+        config._shared_runs = tempfile.mkdtemp(prefix="course-shared-runs-")
+        os.environ[_SHARED_RUNS_ENV] = config._shared_runs
+
+
+def pytest_unconfigure(config):
+    folder = getattr(config, "_shared_runs", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(_SHARED_RUNS_ENV, None)
 
 
 def pytest_sessionstart(session):

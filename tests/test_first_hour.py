@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 import course
-from course import build
+from course import _SHARED_RUNS_ENV, build
 
 from .conftest import ROOT, SOLUTIONS, TORCH_NOTEBOOKS, find_python
 
@@ -147,7 +147,8 @@ def _get(url, timeout=5):
 def _make_course(clone, *, user=None, python=None, budget=600):
     """Run `make course` in ``clone`` (as ``user``) until JupyterLab answers; return (seconds, contents API answers)."""
     port, token = _free_port(), "first-hour"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST", "VIRTUAL_ENV", "CI"))}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTEST", "VIRTUAL_ENV", "CI", _SHARED_RUNS_ENV))}  # a newcomer's shell
     env.update(JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, BROWSER="true",
                PYTHON=python or (shutil.which("python3") or "python3"))
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p)

@@ -1,5 +1,13 @@
 """course.nets: devices, seeded generators, the MLP and the training loop."""
 
+import dataclasses
+import math
+import os
+import subprocess
+import sys
+from types import MappingProxyType
+
+import numpy as np
 import pytest
 import torch
 
@@ -62,3 +70,112 @@ def test_train_model_rejects_bad_arguments(kwargs, error, match):
     arguments.update(kwargs)
     with pytest.raises(error, match=match):
         nets.train_model(**arguments)
+
+
+# --- runs shared between the processes of a test run (course.nets.shared_run) --------------------------------------
+def _frozen(value):
+    value = np.array(value)
+    value.setflags(write=False)
+    return value
+
+
+def _result():
+    return {"frozen": _frozen([1.5, 2.5]), "table": MappingProxyType({"a": _frozen([3]), "b": 0.25}),
+            "writeable": np.arange(3), "tensor": torch.arange(4.0), "words": ("x", "y")}
+
+
+def _counted(calls):
+    def compute():
+        calls.append(1)
+        return _result()
+    return compute
+
+
+def test_a_shared_run_is_trained_once_per_folder_and_comes_back_as_it_was_stored(tmp_path, monkeypatch):
+    monkeypatch.setenv(nets.SHARED_RUNS, str(tmp_path))
+    calls = []
+    first = nets.shared_run("demo", ("quick", 0, "cpu"), _counted(calls))
+    again = nets.shared_run("demo", ("quick", 0, "cpu"), _counted(calls))
+    assert len(calls) == 1 and again is not first  # the second came from the file
+    assert again["frozen"].tolist() == [1.5, 2.5] and not again["frozen"].flags.writeable
+    assert isinstance(again["table"], MappingProxyType) and not again["table"]["a"].flags.writeable
+    assert again["writeable"].flags.writeable and torch.equal(again["tensor"], first["tensor"])
+    assert again["words"] == ("x", "y") and again["table"]["b"] == 0.25
+    nets.shared_run("demo", ("quick", 1, "cpu"), _counted(calls))  # another key: trained
+    assert len(calls) == 2
+
+
+def test_without_a_folder_nothing_is_shared_and_a_bad_folder_or_file_only_means_training(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.delenv(nets.SHARED_RUNS, raising=False)
+    nets.shared_run("demo", ("quick", 0), _counted(calls))
+    nets.shared_run("demo", ("quick", 0), _counted(calls))
+    assert len(calls) == 2
+    monkeypatch.setenv(nets.SHARED_RUNS, str(tmp_path / "missing"))
+    assert nets.shared_run("demo", ("quick", 0), _counted(calls))["frozen"].tolist() == [1.5, 2.5]
+    monkeypatch.setenv(nets.SHARED_RUNS, str(tmp_path))
+    nets.shared_run("demo", ("quick", 0), _counted(calls))
+    stored = next(tmp_path.glob("demo-*.pkl"))
+    stored.write_bytes(b"damaged")
+    nets.shared_run("demo", ("quick", 0), _counted(calls))
+    assert len(calls) == 5 and stored.read_bytes() != b"damaged"  # trained again and stored again
+
+
+_RACE = """
+import sys, time
+from course import nets
+def compute():
+    with open(sys.argv[1], "a") as log:
+        log.write("trained\\n")
+    time.sleep(2)
+    return 42
+assert nets.shared_run("race", (0,), compute) == 42
+"""
+
+
+def test_processes_that_ask_for_the_same_run_at_once_train_it_once(tmp_path):
+    log = tmp_path / "log"
+    env = {**os.environ, nets.SHARED_RUNS: str(tmp_path)}
+    racers = [subprocess.Popen([sys.executable, "-c", _RACE, str(log)], env=env) for _ in range(3)]
+    assert [racer.wait(timeout=120) for racer in racers] == [0, 0, 0]
+    assert log.read_text() == "trained\n"
+
+
+def _same(a, b, where="result"):
+    """Assert that ``a`` and ``b`` hold the same values, dtypes and write flags, field by field."""
+    assert type(a) is type(b), where
+    if isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.flags.writeable == b.flags.writeable, where
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, torch.Tensor):
+        assert torch.equal(a, b), where
+    elif dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, (dict, MappingProxyType)):
+        assert list(a) == list(b), where
+        for key in a:
+            _same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and math.isnan(a):
+        assert math.isnan(b), where
+    else:
+        assert a == b, where
+
+
+def test_a_real_run_read_back_from_the_folder_equals_the_trained_one(tmp_path, monkeypatch):
+    from course import arithmetic_net as an
+
+    monkeypatch.setenv(nets.SHARED_RUNS, str(tmp_path))
+    trained = nets.shared_run("arithmetic", ("quick", 0), lambda: an._run(an.CONFIGS["quick"], "quick", 0,
+                                                                           torch.device("cpu"), False))
+    stored = nets.shared_run("arithmetic", ("quick", 0), lambda: pytest.fail("trained again"))
+    assert stored is not trained
+    _same(trained, stored)
+    with pytest.raises(ValueError, match="read-only"):
+        stored.error[0, 0] = 0.0
+    with pytest.raises(TypeError):
+        stored.verification["all"] = {}

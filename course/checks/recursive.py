@@ -9,6 +9,7 @@ exercises search the slider grids of :data:`course.recursive.CONTROLS`.
 from __future__ import annotations
 
 import numbers
+from functools import lru_cache
 
 import numpy as np
 
@@ -239,6 +240,7 @@ def _expected_alive(n_samples, n_generations, n_categories=20):
     return float(recursive.expected_survivors(harmonic_p(n_categories), n_samples, n_generations)[-1])
 
 
+@lru_cache(maxsize=8)
 def half_survival_reference(n_generations=20, n_categories=20):
     """The smallest M on the categorical dashboard's slider with at least half the categories expected alive.
 

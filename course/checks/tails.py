@@ -108,6 +108,7 @@ def good_turing(student):
                                "len(samples).")
 
 
+@lru_cache(maxsize=8)
 def exponent_reference(target=-0.75):
     """The β on the clean-law slider whose fitted slope, shown with three decimals, reads ``target`` (4.0)."""
     # The fitted slope is within 0.01 of the theory -(1 - 1/beta) here: only grid values near it need a fit.
@@ -218,6 +219,7 @@ def narrowed_exponent(student):
                                "and test law Zipf(β) is (β - 1)/β'.")
 
 
+@lru_cache(maxsize=8)
 def k_for_plateau_reference(level=1e-3, beta=2.0):
     """The smallest k on the tail-cut slider whose plateau :math:`R_k` is at most ``level`` (610 for the defaults:
     :math:`R_{600} = 0.001006`, :math:`R_{610} = 0.0009897`)."""
