@@ -140,6 +140,8 @@ class _exclusive:
                 if time.monotonic() > deadline:
                     return self  # the other process is stuck: train here rather than wait forever
                 time.sleep(0.2)
+            except OSError:  # a file system without locks: two processes may train the same run
+                return self
 
     def __exit__(self, *exc):
         self.file.close()  # releases the lock

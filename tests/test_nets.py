@@ -1,6 +1,7 @@
 """course.nets: devices, seeded generators, the MLP and the training loop."""
 
 import dataclasses
+import fcntl
 import math
 import os
 import subprocess
@@ -119,6 +120,13 @@ def test_without_a_folder_nothing_is_shared_and_a_bad_folder_or_file_only_means_
     stored.write_bytes(b"damaged")
     nets.shared_run("demo", ("quick", 0), _counted(calls))
     assert len(calls) == 5 and stored.read_bytes() != b"damaged"  # trained again and stored again
+
+    def no_locks(*args):
+        raise OSError(37, "No locks available")  # ENOLCK: some network file systems
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    assert nets.shared_run("demo", ("quick", 2), _counted(calls))["table"]["b"] == 0.25
+    assert len(calls) == 6
 
 
 _RACE = """
