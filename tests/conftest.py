@@ -127,8 +127,8 @@ def pytest_configure(config):
     bad-input sweep, the checker corpora, each xdist worker. The controller makes one folder before its workers
     start (they inherit the variable) and removes it at the end; a second ``pytest`` (the CPU matrix) makes its own,
     and the run's file name holds torch's CPU kernels, so a run is only shared where it would come out the same
-    (:func:`course.nets.shared_run`). Tests that stand for a learner's machine (a fresh clone, Colab, a hub) leave
-    the variable out of their environments.
+    (:func:`course.nets.shared_run`). The fresh-clone test leaves the variable out (a newcomer's shell); the
+    Colab-like kernel runs only numpy notebooks, and a hub's spawner passes its users none of the hub's variables.
     """
     if _is_controller(config) and not os.environ.get(_SHARED_RUNS_ENV):
         config._shared_runs = tempfile.mkdtemp(prefix="course-shared-runs-")

@@ -129,22 +129,31 @@ def test_without_a_folder_nothing_is_shared_and_a_bad_folder_or_file_only_means_
     assert len(calls) == 6
 
 
+#: Each racer says it started, then asks for the run; the one that trains waits until all three have started, so
+#: the others ask while it trains, however loaded the machine (without the lock all three would train).
 _RACE = """
 import sys, time
+from pathlib import Path
 from course import nets
+log, started = Path(sys.argv[1]), Path(sys.argv[2])
 def compute():
-    with open(sys.argv[1], "a") as log:
-        log.write("trained\\n")
-    time.sleep(2)
+    with open(log, "a") as file:
+        file.write("trained\\n")
+    deadline = time.monotonic() + 60
+    while started.read_text().count("x") < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
     return 42
+with open(started, "a") as file:
+    file.write("x")
 assert nets.shared_run("race", (0,), compute) == 42
 """
 
 
 def test_processes_that_ask_for_the_same_run_at_once_train_it_once(tmp_path):
-    log = tmp_path / "log"
+    log, started = tmp_path / "log", tmp_path / "started"
+    started.write_text("")
     env = {**os.environ, nets.SHARED_RUNS: str(tmp_path)}
-    racers = [subprocess.Popen([sys.executable, "-c", _RACE, str(log)], env=env) for _ in range(3)]
+    racers = [subprocess.Popen([sys.executable, "-c", _RACE, str(log), str(started)], env=env) for _ in range(3)]
     assert [racer.wait(timeout=120) for racer in racers] == [0, 0, 0]
     assert log.read_text() == "trained\n"
 
