@@ -103,23 +103,38 @@ def _limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (SWEEP_MEMORY, SWEEP_MEMORY))
 
 
+def _sweep_modules(modules, env):
+    """The sweep of ``modules`` in one subprocess: ``(report, None)``, or ``(None, why)`` when it did not finish."""
+    try:
+        result = subprocess.run([sys.executable, str(ROOT / "tests" / "bad_input_sweep.py"), *modules], cwd=ROOT,
+                                capture_output=True, text=True, timeout=1200, preexec_fn=_limit_memory, env=env)
+    except subprocess.TimeoutExpired:
+        return None, "still running after 1200 s"
+    marker = "SWEEP-JSON "
+    if marker not in result.stdout:
+        return None, result.stderr[-1500:]
+    return json.loads(result.stdout.split(marker, 1)[1]), None
+
+
 @pytest.fixture(scope="module")
 def sweep():
-    """The sweep's findings, one subprocess per module (a leak or a runaway call stays in its module)."""
+    """The sweep's findings: every module in one subprocess (one start-up instead of two dozen); if that one does
+    not finish (a crash, a runaway call, the memory limit), one subprocess per module, so that a finding names the
+    module where it happened and the other modules are still swept."""
     import os
 
-    report = {}
     env = dict(os.environ, MALLOC_ARENA_MAX="2", MPLBACKEND="Agg")
     runnable = [name for name, function in bad_input_sweep.public_callables().items() if not _tags.missing(function)]
-    for module in sorted({name.rsplit(".", 1)[0] for name in runnable}):
-        result = subprocess.run([sys.executable, str(ROOT / "tests" / "bad_input_sweep.py"), module], cwd=ROOT,
-                                capture_output=True, text=True, timeout=1200, preexec_fn=_limit_memory, env=env)
-        marker = "SWEEP-JSON "
-        if marker in result.stdout:
-            report.update(json.loads(result.stdout.split(marker, 1)[1]))
-        else:
-            report.update({name: {"findings": [f"the sweep of {module} did not finish: {result.stderr[-1500:]}"]}
-                           for name in runnable if name.rsplit(".", 1)[0] == module})
+    modules = sorted({name.rsplit(".", 1)[0] for name in runnable})
+    report, _ = _sweep_modules(modules, env)
+    if report is not None:
+        return report
+    report = {}
+    for module in modules:
+        found, why = _sweep_modules([module], env)
+        report.update(found if found is not None else
+                      {name: {"findings": [f"the sweep of {module} did not finish: {why}"]}
+                       for name in runnable if name.rsplit(".", 1)[0] == module})
     return report
 
 
