@@ -46,7 +46,9 @@ def colab(tmp_path_factory):
         if base is None:
             pytest.skip("no Python 3.12 for a Colab-like environment")
         subprocess.run([base, "-m", "venv", str(venv)], check=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", *COLAB_PINS], check=True,
+        # --no-compile: this stands for Colab's preinstalled stack, not for anything the course installs; its
+        # kernel compiles what it imports (compiling all of scipy and matplotlib ahead cost 35 s of CPU here).
+        subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-compile", *COLAB_PINS], check=True,
                        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     subprocess.run([python, "-m", "pip", "uninstall", "--quiet", "-y", "model-collapse-course"], env=env,
