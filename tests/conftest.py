@@ -16,6 +16,8 @@ summary says which and why.
 """
 
 import ast
+import contextlib
+import fcntl
 import importlib.util
 import os
 import shutil
@@ -218,6 +220,23 @@ def call_public(function, kwargs):
         return function(ax, **kwargs)
     finally:
         plt.close(fig)
+
+
+@contextlib.contextmanager
+def built_once(name):
+    """Hold the lock ``test-artifacts/locks/<name>.lock`` while a test builds (or finds) a shared environment.
+
+    An environment kept between runs (``.venv-nbgrader``, the hub's) is built by the first test that needs it.
+    Tests that need it on other xdist workers wait here for that build instead of clearing the folder under it.
+    """
+    folder = ROOT / "test-artifacts" / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,8 @@ COLAB_PINS = ["numpy==2.0.2", "scipy==1.15.3", "matplotlib==3.10.0", "ipywidgets
               "ipython==7.34.0", "tqdm==4.67.1", "threadpoolctl==3.6.0", "nbclient", "nbformat"]
 NUMPY_NOTEBOOKS = [p for p in sorted((ROOT / "solutions").glob("[01]*.ipynb")) if not p.name.startswith(TORCH_NOTEBOOKS)]
 
-pytestmark = pytest.mark.slow
+# One worker runs every test here, so the environment (a module fixture, minutes) is built once, not once per worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("colab-like")]
 
 
 def _freeze(python, env):

@@ -55,7 +55,9 @@ from course import grading, lab
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.slow
+# One worker runs every test here: they share test-artifacts/hub/ (the image is rebuilt for each module run), and
+# two workers building it at once would delete each other's files.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub")]
 
 HUB_DIR = ROOT / "test-artifacts" / "hub"
 REQUIREMENTS = ROOT / "requirements-hub.txt"

@@ -27,7 +27,7 @@ from course import build, graded, grading, lab
 from course.__main__ import _solution_paths
 from course.__main__ import main as course_main
 
-from .conftest import ROOT
+from .conftest import ROOT, built_once
 
 VENV = ROOT / ".venv-nbgrader"
 REQUIREMENTS = ROOT / "requirements-nbgrader.txt"
@@ -181,22 +181,23 @@ def test_grading_functions_reject_bad_input(tmp_path):
 
 def _nbgrader_venv():
     """Create .venv-nbgrader/ from requirements-nbgrader.txt unless it is already there; skip if offline."""
-    stamp = VENV / ".installed"
-    wanted = REQUIREMENTS.read_text()
-    if stamp.exists() and stamp.read_text() == wanted:
+    with built_once("venv-nbgrader"):  # five tests need it, on either xdist worker
+        stamp = VENV / ".installed"
+        wanted = REQUIREMENTS.read_text()
+        if stamp.exists() and stamp.read_text() == wanted:
+            return VENV
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True, timeout=120)
+        result = subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r",
+                                 str(REQUIREMENTS)], capture_output=True, text=True, timeout=1200)
+        if result.returncode:
+            offline = any(sign in result.stderr for sign in ("NewConnectionError", "Temporary failure in name resolution",
+                                                             "Network is unreachable", "No matching distribution"))
+            message = f"nbgrader could not be installed from requirements-nbgrader.txt:\n{result.stderr[-2000:]}"
+            if offline:
+                pytest.skip("no package index reachable, so no nbgrader to test with. " + message)
+            pytest.fail(message)
+        stamp.write_text(wanted)
         return VENV
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True, timeout=120)
-    result = subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)],
-                            capture_output=True, text=True, timeout=1200)
-    if result.returncode:
-        offline = any(sign in result.stderr for sign in ("NewConnectionError", "Temporary failure in name resolution",
-                                                         "Network is unreachable", "No matching distribution"))
-        message = f"nbgrader could not be installed from requirements-nbgrader.txt:\n{result.stderr[-2000:]}"
-        if offline:
-            pytest.skip("no package index reachable, so no nbgrader to test with. " + message)
-        pytest.fail(message)
-    stamp.write_text(wanted)
-    return VENV
 
 
 def _nbgrader(venv, course_dir, *args):
