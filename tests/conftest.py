@@ -17,7 +17,6 @@ summary says which and why.
 
 import ast
 import contextlib
-import fcntl
 import importlib.util
 import os
 import shutil
@@ -226,9 +225,12 @@ def call_public(function, kwargs):
 def built_once(name):
     """Hold the lock ``test-artifacts/locks/<name>.lock`` while a test builds (or finds) a shared environment.
 
-    An environment kept between runs (``.venv-nbgrader``, the hub's) is built by the first test that needs it.
-    Tests that need it on other xdist workers wait here for that build instead of clearing the folder under it.
+    An environment kept between runs and needed by tests on both xdist workers (``.venv-nbgrader``) is built by the
+    first test that needs it; the others wait here for that build instead of clearing the folder under it. (The
+    hub's tests share their folders too, but one worker runs them all: their ``xdist_group``.)
     """
+    import fcntl  # POSIX only; imported here so that conftest still loads where it is missing
+
     folder = ROOT / "test-artifacts" / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{name}.lock", "w") as handle:

@@ -48,7 +48,7 @@ def colab(tmp_path_factory):
             pytest.skip("no Python 3.12 for a Colab-like environment")
         subprocess.run([base, "-m", "venv", str(venv)], check=True)
         # --no-compile: this stands for Colab's preinstalled stack, not for anything the course installs; its
-        # kernel compiles what it imports (compiling all of scipy and matplotlib ahead cost 35 s of CPU here).
+        # kernel compiles what it imports (making the venv with its packages took 37 s of CPU instead of 70 s here).
         subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-compile", *COLAB_PINS], check=True,
                        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
